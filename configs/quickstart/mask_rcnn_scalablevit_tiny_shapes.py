@@ -1,0 +1,106 @@
+# Quick start: Mask R-CNN with a small ScalableViT, trained from scratch on
+# the built-in tiny shapes set in a few CPU minutes. It is the paper config
+# (../mask_rcnn_scalablevit_s_1x.py) with the data, the schedule and the
+# backbone size swapped; everything else is inherited.
+_base_ = [
+    '../mask_rcnn_scalablevit_s_1x.py', '../_base_/models/scalablevit_tiny.py'
+]
+
+# The tiny COCO-format set written by tools/misc/make_tiny_datasets.py:
+# 3 classes, images of 180-260 px (empty ones included), 200 train / 50 val.
+data_root = 'data/tiny_coco/'
+metainfo = dict(
+    classes=('square', 'circle', 'triangle'),
+    palette=[(230, 25, 75), (60, 180, 75), (0, 130, 200)])
+num_classes = 3
+img_scale = (320, 224)
+# CPU economy for small images with few objects: 128-channel FPN and heads,
+# fixed RoIAlign sampling (mmcv's CPU RoIAlign is single-threaded) and 128
+# RoIs per image instead of 512.
+channels = 128
+roi_layer = dict(sampling_ratio=2)
+model = dict(
+    backbone={{_base_.scalablevit_tiny}},
+    neck=dict(
+        in_channels={{_base_.scalablevit_tiny_channels}},
+        out_channels=channels),
+    rpn_head=dict(in_channels=channels, feat_channels=channels),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=channels, roi_layer=roi_layer),
+        bbox_head=dict(
+            in_channels=channels,
+            fc_out_channels=512,
+            num_classes=num_classes),
+        mask_roi_extractor=dict(out_channels=channels, roi_layer=roi_layer),
+        mask_head=dict(
+            in_channels=channels,
+            conv_out_channels=channels,
+            num_classes=num_classes)),
+    train_cfg=dict(
+        rpn_proposal=dict(nms_pre=1000, max_per_img=300),
+        rcnn=dict(sampler=dict(num=128))),
+    test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackDetInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(
+        type='PackDetInputs',
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                   'scale_factor'))
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=1,
+    dataset=dict(
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='annotations/instances_train.json',
+        data_prefix=dict(img='train/'),
+        filter_cfg=dict(filter_empty_gt=False, min_size=0),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=4,
+    num_workers=1,
+    dataset=dict(
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='annotations/instances_val.json',
+        data_prefix=dict(img='val/'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
+test_evaluator = val_evaluator
+
+# Schedule: 12 short epochs (25 iterations each) from scratch, AdamW lr 1e-3.
+max_epochs = 12
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.05))
+param_scheduler = [
+    dict(
+        _scope_='mmdet',
+        type='LinearLR',
+        start_factor=0.01,
+        by_epoch=False,
+        begin=0,
+        end=50),
+    dict(
+        _scope_='mmdet',
+        type='MultiStepLR',
+        begin=0,
+        end=max_epochs,
+        by_epoch=True,
+        milestones=[10],
+        gamma=0.1)
+]
+default_hooks = dict(
+    logger=dict(interval=5),
+    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))

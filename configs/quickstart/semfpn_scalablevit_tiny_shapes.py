@@ -1,0 +1,92 @@
+# Quick start: Semantic FPN with a small ScalableViT, trained from scratch on
+# the built-in tiny ADE20K-format shapes set in a few CPU minutes. It is the
+# paper config (../semfpn_scalablevit_s_80k_ade20k.py) with the data, the
+# schedule and the backbone size swapped; everything else is inherited.
+_base_ = [
+    '../semfpn_scalablevit_s_80k_ade20k.py',
+    '../_base_/models/scalablevit_tiny.py'
+]
+
+# The tiny ADE20K-format set written by tools/misc/make_tiny_datasets.py:
+# label 0 = unlabelled (reduce_zero_label), then background and 3 shapes;
+# images of 200-300 px, 200 train / 50 val.
+data_root = 'data/tiny_ade'
+metainfo = dict(
+    classes=('background', 'square', 'circle', 'triangle'),
+    palette=[[120, 120, 120], [230, 25, 75], [60, 180, 75], [0, 130, 200]])
+crop_size = (224, 224)
+img_scale = (448, 256)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone={{_base_.scalablevit_tiny}},
+    neck=dict(in_channels={{_base_.scalablevit_tiny_channels}}),
+    decode_head=dict(num_classes=4))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(
+        type='RandomResize',
+        scale=img_scale,
+        ratio_range=(0.75, 1.25),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='PackSegInputs')
+]
+dataset = dict(
+    type='BaseSegDataset',
+    data_root=data_root,
+    metainfo=metainfo,
+    img_suffix='.jpg',
+    seg_map_suffix='.png',
+    reduce_zero_label=True)
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=1,
+    dataset=dict(
+        dataset,
+        data_prefix=dict(
+            img_path='images/training', seg_map_path='annotations/training'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    num_workers=1,
+    dataset=dict(
+        dataset,
+        data_prefix=dict(
+            img_path='images/validation',
+            seg_map_path='annotations/validation'),
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+# Schedule: 400 iterations from scratch, AdamW lr 1e-3, poly decay.
+max_iters = 400
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.01))
+param_scheduler = [
+    dict(
+        _scope_='mmseg',
+        type='LinearLR',
+        start_factor=0.01,
+        by_epoch=False,
+        begin=0,
+        end=50),
+    dict(
+        _scope_='mmseg',
+        type='PolyLR',
+        power=0.9,
+        eta_min=1e-6,
+        begin=50,
+        end=max_iters,
+        by_epoch=False)
+]
+default_hooks = dict(
+    logger=dict(interval=20),
+    checkpoint=dict(interval=max_iters, max_keep_ckpts=1))

@@ -1,0 +1,34 @@
+# RetinaNet + ScalableViT-S, 1x schedule (12 epochs), COCO.
+# Paper: appendix C / Table 8. Model, data (1333x800), schedule (warm-up 500
+# iterations, x0.1 at epochs 8 and 11) and batch 16 (8 GPUs x 2) come from
+# mmdet's RetinaNet R50-FPN 1x base; FPN Xavier and head Normal(0.01) init
+# are mmdet's defaults, as in the paper.
+_base_ = ['mmdet::retinanet/retinanet_r50_fpn_1x_coco.py']
+custom_imports = dict(imports=['mmscalablevit'], allow_failed_imports=False)
+
+# The authors' ImageNet-1K weights (converted or as downloaded, see README).
+pretrained = 'checkpoints/scalablevit_s_in1k.pth'
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmscalablevit.ScalableViT',
+        arch='s',
+        out_indices=(0, 1, 2, 3),
+        drop_path_rate=0.2,  # paper silent: Twins' detection value
+        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+    # Twins' RetinaNet neck: the stage-0 output feeds no lateral.
+    neck=dict(
+        in_channels=[64, 128, 256, 512],
+        start_level=1,
+        add_extra_convs='on_input',
+        num_outs=5))
+
+# Table 8: AdamW lr 1e-4, weight decay 1e-4, no parameter-wise settings
+# (Twins' 1x decays every parameter).
+optim_wrapper = dict(
+    optimizer=dict(
+        _delete_=True,
+        type='AdamW',
+        lr=1e-4,
+        betas=(0.9, 0.999),
+        weight_decay=1e-4))

@@ -1,0 +1,7 @@
+# ScalableViT-B, ImageNet-1K: the S recipe with the B backbone and
+# stochastic depth 0.5.
+_base_ = ['./scalablevit_s_in1k.py']
+
+model = dict(
+    backbone=dict(arch='b', drop_path_rate=0.5),
+    head=dict(in_channels=768))

@@ -1,0 +1,86 @@
+# UperNet + ScalableViT-S, 160k iterations, ADE20K (150 classes).
+# Paper: section 4.3, appendix C / Table 8: batch 16 = 8 GPUs x 2 images,
+# AdamW lr 6e-5, weight decay 1e-2, poly power 1.0; train: short side 512
+# (long <= 2048, mmseg's 0.5-2.0 jitter as in Twins), random crop 512x512,
+# flip, photometric distortion; test: the same resize, whole image, and
+# multi-scale (0.5-1.75) + flip TTA with tools/test.py CONFIG CKPT --tta.
+_base_ = [
+    'mmseg::_base_/models/upernet_swin.py', 'mmseg::_base_/datasets/ade20k.py',
+    'mmseg::_base_/default_runtime.py',
+    'mmseg::_base_/schedules/schedule_160k.py'
+]
+custom_imports = dict(imports=['mmscalablevit'], allow_failed_imports=False)
+
+# The authors' ImageNet-1K weights (converted or as downloaded, see README).
+pretrained = 'checkpoints/scalablevit_s_in1k.pth'
+model = dict(
+    data_preprocessor=dict(size={{_base_.crop_size}}),
+    backbone=dict(
+        _delete_=True,
+        type='mmscalablevit.ScalableViT',
+        arch='s',
+        out_indices=(0, 1, 2, 3),
+        drop_path_rate=0.2,  # paper silent: Twins' segmentation value
+        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+    decode_head=dict(in_channels=[64, 128, 256, 512], num_classes=150),
+    auxiliary_head=dict(in_channels=256, num_classes=150))
+
+train_dataloader = dict(batch_size=2)
+optim_wrapper = dict(
+    optimizer=dict(
+        _delete_=True,
+        type='AdamW',
+        lr=6e-5,
+        betas=(0.9, 0.999),
+        weight_decay=0.01),
+    # as Twins' UperNet: no decay on the PEG and the norms
+    paramwise_cfg=dict(custom_keys={
+        'pos_block': dict(decay_mult=0.),
+        'norm': dict(decay_mult=0.)
+    }))
+# Poly power 1.0 to 0 after Twins' linear warm-up (1500 iterations from 1e-6;
+# the paper names no warm-up).
+param_scheduler = [
+    dict(
+        _scope_='mmseg',
+        type='LinearLR',
+        start_factor=1e-6,
+        by_epoch=False,
+        begin=0,
+        end=1500),
+    dict(
+        _scope_='mmseg',
+        type='PolyLR',
+        power=1.0,
+        eta_min=0.0,
+        begin=1500,
+        end=160000,
+        by_epoch=False)
+]
+auto_scale_lr = dict(enable=False, base_batch_size=16)
+
+# Multi-scale + flip test as mmseg 0.x ran it (the paper's setting): each
+# ratio r resizes to r x (2048, 512) with the ratio kept; mmseg 1.x's own
+# tta_pipeline scales the raw image instead, which differs for images whose
+# short side is not 512.
+tta_ratios = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+tta_pipeline = [
+    dict(_scope_='mmseg', type='LoadImageFromFile', backend_args=None),
+    dict(
+        _scope_='mmseg',
+        type='TestTimeAug',
+        transforms=[
+            [
+                dict(
+                    type='Resize',
+                    scale=(int(2048 * r), int(512 * r)),
+                    keep_ratio=True) for r in tta_ratios
+            ],
+            [
+                dict(type='RandomFlip', prob=0., direction='horizontal'),
+                dict(type='RandomFlip', prob=1., direction='horizontal')
+            ],
+            [dict(type='LoadAnnotations', reduce_zero_label=True)],
+            [dict(type='PackSegInputs')],
+        ])
+]

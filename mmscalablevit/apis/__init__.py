@@ -1,0 +1,3 @@
+from .runner import build_runner, load_config, toolkit_of
+
+__all__ = ['build_runner', 'load_config', 'toolkit_of']

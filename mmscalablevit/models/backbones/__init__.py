@@ -1,0 +1,3 @@
+from .scalable_vit import ScalableViT, ScalableViTBlock
+
+__all__ = ['ScalableViT', 'ScalableViTBlock']

@@ -1,0 +1,384 @@
+"""ScalableViT backbone (Yang et al., ECCV 2022), numerically identical to the
+authors' released classification model and usable as a dense-prediction
+backbone in mmdet, mmsegmentation and mmpretrain."""
+import math
+from copy import deepcopy
+from typing import Sequence
+
+import torch
+import torch.nn as nn
+import torch.utils.checkpoint as cp
+from mmcv.cnn import build_norm_layer
+from mmcv.cnn.bricks.drop import build_dropout
+from mmcv.cnn.bricks.transformer import FFN, PatchEmbed
+from mmengine.model import BaseModule, ModuleList
+from mmengine.model.weight_init import (constant_init, normal_init,
+                                        trunc_normal_init)
+
+from ...registry import register_model
+from ..layers import IWSA, PEG, SSA
+
+ARCH_KEYS = ('embed_dims', 'depths', 'num_heads', 'mlp_ratios', 'sr_ratios',
+             'c_ratios', 'window_sizes')
+
+
+class ScalableViTBlock(BaseModule):
+    """Pre-norm transformer block: ``x + DropPath(Attn(LN(x)))`` then
+    ``x + DropPath(FFN(LN(x)))``, the attention being IWSA or SSA.
+
+    Args:
+        embed_dims (int): Channels C.
+        num_heads (int): Attention heads.
+        mlp_ratio (float): FFN hidden width / C.
+        attn_type (str): ``'iwsa'`` or ``'ssa'``.
+        window_size (int): IWSA window.
+        sr_ratio (int): SSA spatial reduction.
+        c_ratio (float): SSA channel scaling.
+        qkv_bias (bool): Bias in the q/k/v projections.
+        drop_rate (float): Dropout after projections and in the FFN.
+        attn_drop_rate (float): Dropout on attention probabilities.
+        drop_path_rate (float): Stochastic depth of both branches.
+        norm_cfg (dict): Norm of the two branches.
+        act_cfg (dict): FFN activation.
+        with_cp (bool): Recompute the block in backward to save memory.
+
+    Shapes: input and output (B, H, W, C), channels last.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 mlp_ratio: float,
+                 attn_type: str,
+                 window_size: int = 7,
+                 sr_ratio: int = 1,
+                 c_ratio: float = 1.,
+                 qkv_bias: bool = True,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 act_cfg: dict = dict(type='GELU'),
+                 with_cp: bool = False,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.with_cp = with_cp
+        self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
+        if attn_type == 'iwsa':
+            self.attn = IWSA(embed_dims, num_heads, window_size, qkv_bias,
+                             attn_drop_rate, drop_rate)
+        elif attn_type == 'ssa':
+            self.attn = SSA(embed_dims, num_heads, sr_ratio, c_ratio,
+                            qkv_bias, attn_drop_rate, drop_rate)
+        else:
+            raise ValueError(f"attn_type must be 'iwsa' or 'ssa', "
+                             f'got {attn_type!r}.')
+        drop_path = dict(type='DropPath', drop_prob=drop_path_rate)
+        self.drop_path = build_dropout(
+            drop_path) if drop_path_rate > 0 else nn.Identity()
+        self.norm2 = build_norm_layer(norm_cfg, embed_dims)[1]
+        self.ffn = FFN(
+            embed_dims=embed_dims,
+            feedforward_channels=int(embed_dims * mlp_ratio),
+            num_fcs=2,
+            ffn_drop=drop_rate,
+            dropout_layer=drop_path if drop_path_rate > 0 else None,
+            act_cfg=act_cfg,
+            add_identity=True)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.drop_path(self.attn(self.norm1(x)))
+        return self.ffn(self.norm2(x), identity=x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.with_cp and x.requires_grad:
+            return cp.checkpoint(self._forward, x, use_reentrant=False)
+        return self._forward(x)
+
+
+@register_model
+class ScalableViT(BaseModule):
+    """ScalableViT backbone.
+
+    A four-stage pyramid (strides 4, 8, 16, 32; channels C, 2C, 4C, 8C). Each
+    stage is an overlapping conv patch embedding with LayerNorm, then blocks
+    that alternate IWSA (even index) and SSA (odd index), with a PEG after the
+    first block. Module and parameter layout follow the authors' release, so
+    their ImageNet weights load through
+    :func:`mmscalablevit.checkpoint.convert_official_state_dict` (done on the
+    fly when ``init_cfg`` points at an official file).
+
+    Input sizes: any size of at least 32x32 pixels. The patch-embedding
+    convs set each stage's grid to their real output size
+    (``ceil(H / stride)``); IWSA pads q/k/v to whole windows after the
+    projection, masks the padded keys and crops the padded queries; SSA's
+    reduction drops rows/columns that do not fill a reduction cell, as the
+    released code does. On sizes whose stage grids are multiples of the
+    window (e.g. multiples of 224) nothing is padded and the outputs equal
+    the authors' model.
+
+    Args:
+        arch (str | dict): ``'s'``/``'small'``, ``'b'``/``'base'``,
+            ``'l'``/``'large'``, or a dict with the keys ``embed_dims``,
+            ``depths``, ``num_heads``, ``mlp_ratios``, ``sr_ratios``,
+            ``c_ratios`` and ``window_sizes``: one entry per stage, meaning
+            what the official constructor's embed_dims / depths / num_heads /
+            mlp_ratios / sr_ratios / c_ratios / wss mean (a window size of 1
+            makes every block of that stage SSA). Defaults to ``'s'``.
+        in_channels (int): Input channels. Defaults to 3.
+        out_indices (Sequence[int]): Stages whose outputs are returned, as
+            (B, C_i, H_i, W_i) maps. Defaults to all four.
+        qkv_bias (bool): Bias in the q/k/v projections. Defaults to True.
+        drop_rate (float): Dropout rate. Defaults to 0.
+        attn_drop_rate (float): Attention dropout rate. Defaults to 0.
+        drop_path_rate (float): Stochastic depth, linearly increasing from 0
+            over all blocks. Defaults to 0.
+        norm_cfg (dict): Norm of embeddings and blocks. Defaults to
+            LayerNorm with eps 1e-6, as released.
+        act_cfg (dict): FFN activation. Defaults to GELU.
+        final_norm (bool): Apply the classifier's LayerNorm (key ``norm``)
+            to the last stage's output, as the released classifier does
+            before pooling. Adds parameters; off for dense prediction.
+        frozen_stages (int): -1 freezes nothing, 0 the stem (stage 0's patch
+            embedding), k >= 1 the stem and stages 0..k-1 (each with its
+            patch embedding, blocks and PEG; k = num_stages also the final
+            norm). Frozen parts get no gradient and stay in eval mode.
+        with_cp (bool): Activation checkpointing of every block.
+        init_cfg (dict, optional): ``dict(type='Pretrained',
+            checkpoint=PATH)`` loads an authors' checkpoint (converted on the
+            fly), a file from ``tools/model_converters/scalablevit2mm.py`` or
+            a checkpoint of a model trained with this backbone (the
+            ``backbone.`` prefix is found automatically or given as
+            ``prefix``). Missing or unexpected keys raise an error. Without
+            it the released initialisation is used.
+
+    Note:
+        The backbone has no BatchNorm, so there is no ``norm_eval``.
+    """
+    arch_zoo = {
+        **dict.fromkeys(
+            ['s', 'small'], {
+                'embed_dims': [64, 128, 256, 512],
+                'depths': [2, 2, 20, 2],
+                'num_heads': [2, 4, 8, 16],
+                'mlp_ratios': [4, 4, 4, 4],
+                'sr_ratios': [8, 4, 2, 1],
+                'c_ratios': [1.25, 1.25, 1.25, 1],
+                'window_sizes': [7, 7, 7, 7]
+            }),
+        **dict.fromkeys(
+            ['b', 'base'], {
+                'embed_dims': [96, 192, 384, 768],
+                'depths': [2, 2, 14, 6],
+                'num_heads': [3, 6, 12, 24],
+                'mlp_ratios': [4, 4, 4, 4],
+                'sr_ratios': [8, 4, 2, 1],
+                'c_ratios': [2, 1.25, 1.25, 1],
+                'window_sizes': [7, 7, 7, 7]
+            }),
+        **dict.fromkeys(
+            ['l', 'large'], {
+                'embed_dims': [128, 256, 512, 1024],
+                'depths': [2, 6, 12, 4],
+                'num_heads': [4, 8, 16, 32],
+                'mlp_ratios': [4, 4, 4, 4],
+                'sr_ratios': [8, 4, 2, 1],
+                'c_ratios': [0.25, 0.5, 1, 1],
+                'window_sizes': [7, 7, 7, 7]
+            }),
+    }
+    # Strides of the stage-0 and later patch embeddings.
+    stem_stride = 4
+    stage_stride = 2
+
+    def __init__(self,
+                 arch='s',
+                 in_channels: int = 3,
+                 out_indices: Sequence[int] = (0, 1, 2, 3),
+                 qkv_bias: bool = True,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 norm_cfg: dict = dict(type='LN', eps=1e-6),
+                 act_cfg: dict = dict(type='GELU'),
+                 final_norm: bool = False,
+                 frozen_stages: int = -1,
+                 with_cp: bool = False,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.arch_settings = self._parse_arch(arch)
+        settings = self.arch_settings
+        self.embed_dims = list(settings['embed_dims'])
+        self.depths = list(settings['depths'])
+        self.num_stages = len(self.depths)
+        self.out_indices = self._parse_out_indices(out_indices)
+        if not -1 <= frozen_stages <= self.num_stages:
+            raise ValueError(f'frozen_stages must be in [-1, '
+                             f'{self.num_stages}], got {frozen_stages}.')
+        self.frozen_stages = frozen_stages
+        self.with_cp = with_cp
+        self.final_norm = final_norm
+
+        total = sum(self.depths)
+        dpr = [
+            drop_path_rate * i / (total - 1) if total > 1 else 0.
+            for i in range(total)
+        ]
+
+        self.patch_embeds = ModuleList()
+        self.pos_drops = ModuleList()
+        self.stages = ModuleList()
+        self.pos_block = ModuleList()
+        prev_dims, block_idx = in_channels, 0
+        for i, dims in enumerate(self.embed_dims):
+            first = i == 0
+            self.patch_embeds.append(
+                PatchEmbed(
+                    in_channels=prev_dims,
+                    embed_dims=dims,
+                    conv_type='Conv2d',
+                    kernel_size=7 if first else 3,
+                    stride=self.stem_stride if first else self.stage_stride,
+                    padding=3 if first else 1,
+                    norm_cfg=norm_cfg))
+            self.pos_drops.append(nn.Dropout(drop_rate))
+            window = settings['window_sizes'][i]
+            blocks = ModuleList()
+            for j in range(self.depths[i]):
+                blocks.append(
+                    ScalableViTBlock(
+                        embed_dims=dims,
+                        num_heads=settings['num_heads'][i],
+                        mlp_ratio=settings['mlp_ratios'][i],
+                        attn_type='iwsa' if j % 2 == 0 and window > 1 else
+                        'ssa',
+                        window_size=window,
+                        sr_ratio=settings['sr_ratios'][i],
+                        c_ratio=settings['c_ratios'][i],
+                        qkv_bias=qkv_bias,
+                        drop_rate=drop_rate,
+                        attn_drop_rate=attn_drop_rate,
+                        drop_path_rate=dpr[block_idx + j],
+                        norm_cfg=norm_cfg,
+                        act_cfg=act_cfg,
+                        with_cp=with_cp))
+            self.stages.append(blocks)
+            self.pos_block.append(PEG(dims))
+            block_idx += self.depths[i]
+            prev_dims = dims
+        if final_norm:
+            self.norm = build_norm_layer(norm_cfg, self.embed_dims[-1])[1]
+        self._freeze_stages()
+
+    # ------------------------------------------------------------------ setup
+    @classmethod
+    def _parse_arch(cls, arch) -> dict:
+        if isinstance(arch, str):
+            key = arch.lower()
+            if key not in cls.arch_zoo:
+                raise ValueError(
+                    f'Unknown ScalableViT arch {arch!r}. Valid archs: '
+                    f'{sorted(cls.arch_zoo)}, or a dict with the keys '
+                    f'{list(ARCH_KEYS)}.')
+            return deepcopy(cls.arch_zoo[key])
+        if not isinstance(arch, dict):
+            raise TypeError('ScalableViT arch must be a str or a dict, got '
+                            f'{type(arch).__name__}.')
+        missing = [k for k in ARCH_KEYS if k not in arch]
+        extra = [k for k in arch if k not in ARCH_KEYS]
+        if missing or extra:
+            raise ValueError(
+                f'Custom ScalableViT arch: missing keys {missing}, unknown '
+                f'keys {extra}. A custom arch needs exactly {list(ARCH_KEYS)} '
+                "(the official 'wss' is called 'window_sizes').")
+        lengths = {k: len(arch[k]) for k in ARCH_KEYS}
+        if len(set(lengths.values())) != 1:
+            raise ValueError('Custom ScalableViT arch: every entry needs one '
+                             f'value per stage; got lengths {lengths}.')
+        return {k: list(arch[k]) for k in ARCH_KEYS}
+
+    def _parse_out_indices(self, out_indices) -> tuple:
+        if isinstance(out_indices, int):
+            out_indices = [out_indices]
+        indices = []
+        for idx in out_indices:
+            real = idx + self.num_stages if idx < 0 else idx
+            if not 0 <= real < self.num_stages:
+                raise ValueError(f'out_indices {tuple(out_indices)} must be '
+                                 f'in [0, {self.num_stages - 1}].')
+            indices.append(real)
+        return tuple(indices)
+
+    # --------------------------------------------------------- freeze / init
+    def _stage_modules(self, i: int):
+        return [self.patch_embeds[i], self.stages[i], self.pos_block[i]]
+
+    def _frozen_modules(self):
+        if self.frozen_stages < 0:
+            return []
+        modules = [self.patch_embeds[0]]
+        for i in range(self.frozen_stages):
+            modules += self._stage_modules(i)
+        if self.frozen_stages == self.num_stages and self.final_norm:
+            modules.append(self.norm)
+        return modules
+
+    def _freeze_stages(self):
+        for module in self._frozen_modules():
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self._freeze_stages()
+        return self
+
+    def init_weights(self):
+        init_cfg = self.init_cfg
+        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
+            from ...checkpoint import load_backbone_checkpoint
+            load_backbone_checkpoint(
+                self, init_cfg['checkpoint'], prefix=init_cfg.get('prefix'))
+        elif init_cfg is not None:
+            super().init_weights()
+        else:
+            self._official_init()
+        self._is_init = True
+
+    def _official_init(self):
+        """Initialisation of the released training code."""
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                trunc_normal_init(m, std=.02, bias=0.)
+            elif isinstance(m, nn.LayerNorm):
+                constant_init(m, 1., bias=0.)
+            elif isinstance(m, nn.Conv2d):
+                fan_out = m.kernel_size[0] * m.kernel_size[1] * \
+                    m.out_channels // m.groups
+                normal_init(m, 0., math.sqrt(2. / fan_out), bias=0.)
+
+    # ---------------------------------------------------------------- forward
+    def forward(self, x: torch.Tensor) -> tuple:
+        """(B, in_channels, H, W) -> tuple of (B, C_i, H_i, W_i), one per
+        entry of ``out_indices`` (channels-last memory format)."""
+        H, W = x.shape[-2:]
+        if H < 32 or W < 32:
+            raise ValueError(
+                f'ScalableViT needs inputs of at least 32x32 pixels (its '
+                f'total stride); got {H}x{W}. Resize or pad the image.')
+        outs = []
+        for i in range(self.num_stages):
+            x, (h, w) = self.patch_embeds[i](x)
+            x = self.pos_drops[i](x.view(x.shape[0], h, w, -1))
+            for j, block in enumerate(self.stages[i]):
+                x = block(x)
+                if j == 0:
+                    x = self.pos_block[i](x)
+            if i == self.num_stages - 1 and self.final_norm:
+                x = self.norm(x)
+            nchw = x.permute(0, 3, 1, 2)
+            if i in self.out_indices:
+                outs.append(nchw)
+            x = nchw
+        return tuple(outs)

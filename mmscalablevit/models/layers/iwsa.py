@@ -1,0 +1,117 @@
+"""Interactive window self-attention (IWSA): window attention plus the local
+interactive module (LIM) that mixes values across window borders."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+
+from .attention import multi_head_attention
+
+
+def _window_grid(size: int, window: int):
+    """Window extent, number of windows and bottom/right pad along one axis.
+
+    A map no larger than the window is one window of the map's own extent:
+    attending over it equals attending over a padded, masked window.
+    """
+    if size <= window:
+        return size, 1, 0
+    num = -(-size // window)
+    return window, num, num * window - size
+
+
+class IWSA(BaseModule):
+    """Interactive window self-attention.
+
+    Multi-head attention inside non-overlapping ``window_size`` windows, plus
+    the LIM: a depthwise 3x3 conv over the full (un-windowed) value map whose
+    output is added to the attention output before the output projection.
+
+    Maps whose sides are not multiples of the window are handled without
+    changing the aligned case: q/k/v are computed on the real tokens, zero
+    padded at the bottom/right to whole windows, padded keys are masked out
+    (every window keeps at least one real key), padded queries are cropped,
+    and the LIM runs on the unpadded value map with its own zero padding.
+
+    Args:
+        embed_dims (int): Channels C.
+        num_heads (int): Attention heads; C must divide by it.
+        window_size (int): Window side. Defaults to 7.
+        qkv_bias (bool): Bias in the qkv projection. Defaults to True.
+        attn_drop (float): Dropout on attention probabilities.
+        proj_drop (float): Dropout after the output projection.
+
+    Shapes: input and output (B, H, W, C), channels last.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 window_size: int = 7,
+                 qkv_bias: bool = True,
+                 attn_drop: float = 0.,
+                 proj_drop: float = 0.,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        if embed_dims % num_heads:
+            raise ValueError(f'IWSA: embed_dims {embed_dims} is not divisible '
+                             f'by num_heads {num_heads}.')
+        if window_size < 2:
+            raise ValueError('IWSA needs window_size >= 2 (a stage with '
+                             'window size 1 uses SSA in every block).')
+        self.embed_dims = embed_dims
+        self.num_heads = num_heads
+        self.head_dims = embed_dims // num_heads
+        self.window_size = window_size
+        self.scale = self.head_dims**-0.5
+        self.attn_drop = attn_drop
+
+        self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=qkv_bias)
+        self.lim_func = nn.Conv2d(
+            embed_dims, embed_dims, 3, padding=1, groups=embed_dims)
+        self.proj = nn.Linear(embed_dims, embed_dims)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, H, W, C = x.shape
+        heads, dims = self.num_heads, self.head_dims
+        qkv = self.qkv(x)
+
+        # LIM on the whole value map (bias included), before any windowing.
+        v_map = qkv[..., 2 * C:].permute(0, 3, 1, 2)
+        lim = self.lim_func(v_map).permute(0, 2, 3, 1)
+
+        wh, nh, pad_h = _window_grid(H, self.window_size)
+        ww, nw, pad_w = _window_grid(W, self.window_size)
+        if pad_h or pad_w:
+            qkv = F.pad(qkv, (0, 0, 0, pad_w, 0, pad_h))
+        # (B, nh, wh, nw, ww, 3, heads, d) -> (3, nh*nw, B*heads, wh*ww, d):
+        # windows lead so that one (windows, 1, 1, keys) mask broadcasts.
+        qkv = qkv.view(B, nh, wh, nw, ww, 3, heads, dims)
+        qkv = qkv.permute(5, 1, 3, 0, 6, 2, 4, 7).reshape(
+            3, nh * nw, B * heads, wh * ww, dims)
+        q, k, v = qkv.unbind(0)
+
+        mask = None
+        if pad_h or pad_w:
+            mask = self._padding_mask(H, W, wh, nh, ww, nw, q.dtype, q.device)
+        out = multi_head_attention(
+            q, k, v, self.scale, attn_mask=mask,
+            dropout_p=self.attn_drop if self.training else 0.)
+
+        out = out.view(nh, nw, B, heads, wh, ww, dims)
+        out = out.permute(2, 0, 4, 1, 5, 3, 6).reshape(B, nh * wh, nw * ww, C)
+        if pad_h or pad_w:
+            out = out[:, :H, :W]
+        return self.proj_drop(self.proj(out + lim))
+
+    @staticmethod
+    def _padding_mask(H, W, wh, nh, ww, nw, dtype, device):
+        """Additive key mask (windows, 1, 1, wh*ww): -inf on padded tokens."""
+        rows = torch.arange(nh * wh, device=device) >= H
+        cols = torch.arange(nw * ww, device=device) >= W
+        padded = rows[:, None] | cols[None, :]
+        padded = padded.view(nh, wh, nw, ww).transpose(1, 2)
+        padded = padded.reshape(nh * nw, 1, 1, wh * ww)
+        return torch.zeros(padded.shape, dtype=dtype, device=device) \
+            .masked_fill(padded, float('-inf'))

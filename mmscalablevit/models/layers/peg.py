@@ -1,0 +1,24 @@
+"""Positional encoding generator (PEG)."""
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+
+class PEG(BaseModule):
+    """Conditional position encoding: ``x + DWConv3x3(x)``.
+
+    ScalableViT applies it once per stage, after the stage's first block.
+
+    Args:
+        embed_dims (int): Channels C.
+
+    Shapes: input and output (B, H, W, C), channels last.
+    """
+
+    def __init__(self, embed_dims: int, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.proj = nn.Conv2d(
+            embed_dims, embed_dims, 3, padding=1, groups=embed_dims)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.proj(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)

@@ -1,0 +1,24 @@
+"""Where mmscalablevit's modules meet the OpenMMLab registries.
+
+``MODELS`` is a child of mmengine's root model registry with the scope
+``mmscalablevit``: configs may write ``type='mmscalablevit.ScalableViT'``,
+which imports this package by itself under the mmdet, mmseg and mmpretrain
+scopes. :func:`register_model` also puts each class in the root registry, so
+that the bare ``type='ScalableViT'`` builds under every toolkit scope once the
+package is imported (``custom_imports``), as users write for Swin.
+"""
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import Registry
+
+MODELS = Registry(
+    'model',
+    parent=MMENGINE_MODELS,
+    scope='mmscalablevit',
+    locations=['mmscalablevit.models'])
+
+
+def register_model(cls):
+    """Class decorator: register ``cls`` in the plugin and root registries."""
+    MODELS.register_module(module=cls)
+    MMENGINE_MODELS.register_module(module=cls)
+    return cls

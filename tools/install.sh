@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Install what mmscalablevit needs, skipping what is already there, then the
+# package itself (editable). Safe to run again: a second run takes seconds.
+#
+#   torch / torchvision   kept if importable (bring your own CUDA build);
+#                         otherwise torch==2.14.1 torchvision==0.29.1
+#   setuptools>=77,<81    torch 2.14 needs >= 77, mmcv 2.1.0's setup.py
+#                         needs pkg_resources (gone in 81)
+#   mmengine==0.10.7
+#   mmcv==2.1.0           built from source with ops (MMCV_WITH_OPS=1)
+#                         against the installed torch; the wheel is cached
+#                         per torch version, never reused across versions
+#   mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 pytest
+#
+# Environment: PYTHON (default python3), MMCV_CACHE (default
+# ~/.cache/mmscalablevit), MAX_JOBS (default: all cores).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="${PYTHON:-python3}"
+PIP=("$PY" -m pip install --disable-pip-version-check -q)
+CACHE="${MMCV_CACHE:-$HOME/.cache/mmscalablevit}"
+MMCV_VERSION=2.1.0
+
+say() { echo "[install] $*"; }
+
+# 1. torch
+if "$PY" -c "import torch, torchvision" 2>/dev/null; then
+    say "torch $("$PY" -c 'import torch; print(torch.__version__)') already installed: kept"
+else
+    say "installing torch==2.14.1 torchvision==0.29.1"
+    "${PIP[@]}" torch==2.14.1 torchvision==0.29.1
+fi
+TORCH_VERSION="$("$PY" -c 'import torch; print(torch.__version__)')"
+
+# 2. build tools and mmengine
+"${PIP[@]}" "setuptools>=77.0.3,<81" wheel ninja "mmengine==0.10.7"
+
+# 3. mmcv with ops, compiled against this torch
+mmcv_ok() {
+    "$PY" - <<'EOF' 2>/dev/null
+import torch, mmcv
+from mmcv.ops import nms
+assert mmcv.__version__ == '2.1.0', mmcv.__version__
+boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.]])
+assert nms(boxes, torch.tensor([0.9, 0.8]), 0.5)[1].tolist() == [0]
+EOF
+}
+if mmcv_ok; then
+    say "mmcv $MMCV_VERSION with ops already works with torch $TORCH_VERSION: kept"
+else
+    PY_TAG="$("$PY" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')"
+    WHEELS="$CACHE/mmcv-$MMCV_VERSION-torch-$TORCH_VERSION-$PY_TAG"
+    if ! ls "$WHEELS"/mmcv-*.whl >/dev/null 2>&1; then
+        say "building mmcv $MMCV_VERSION with ops for torch $TORCH_VERSION (about 10-20 minutes on 2 cores)"
+        mkdir -p "$WHEELS"
+        BUILD_ENV=(MMCV_WITH_OPS=1 "MAX_JOBS=${MAX_JOBS:-$(nproc)}")
+        # torch >= 2.10 headers need C++20, but mmcv 2.1.0 asks for C++17:
+        # compile through a wrapper that raises the standard.
+        if "$PY" -c "import inspect, torch.utils.cpp_extension as c, sys; sys.exit(0 if '-std=c++20' in inspect.getsource(c) else 1)"; then
+            WRAP="$(mktemp -d)/cxx20"
+            REAL_CXX="$(command -v "${CXX:-g++}")"
+            cat > "$WRAP" <<EOF
+#!/usr/bin/env bash
+args=()
+for a in "\$@"; do
+    case "\$a" in -std=c++14|-std=c++17) args+=(-std=c++20) ;; *) args+=("\$a") ;; esac
+done
+exec "$REAL_CXX" "\${args[@]}"
+EOF
+            chmod +x "$WRAP"
+            BUILD_ENV+=("CXX=$WRAP")
+        fi
+        env "${BUILD_ENV[@]}" "$PY" -m pip wheel --disable-pip-version-check -q \
+            --no-deps --no-build-isolation --no-cache-dir \
+            -w "$WHEELS" "mmcv==$MMCV_VERSION"
+    else
+        say "using the cached mmcv wheel built for torch $TORCH_VERSION"
+    fi
+    "${PIP[@]}" --force-reinstall --no-deps "$WHEELS"/mmcv-*.whl
+    "${PIP[@]}" "$(ls "$WHEELS"/mmcv-*.whl)"  # its dependencies
+    mmcv_ok || { echo "[install] mmcv $MMCV_VERSION does not work after the build" >&2; exit 1; }
+fi
+
+# 4. the toolkits and test tools
+# mmseg 1.2.2 imports ftfy and regex without declaring them
+"${PIP[@]}" mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 ftfy regex pytest
+
+# 5. this package (editable; ships configs and tools under mmscalablevit/.mim)
+"${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
+say "done: torch $TORCH_VERSION, mmcv $MMCV_VERSION, mmdet 3.3.0, mmseg 1.2.2, mmpretrain 1.2.0, mmscalablevit"
