@@ -94,4 +94,10 @@ if __name__ == '__main__':
             'mim': read_requirements('mminstall.txt'),
             'tests': read_requirements('tests.txt'),
         },
+        entry_points={
+            'console_scripts': [
+                'mmscalablevit-train=mmscalablevit.apis.train:cli',
+                'mmscalablevit-test=mmscalablevit.apis.test:cli',
+            ]
+        },
         zip_safe=False)

@@ -11,7 +11,9 @@ runs. The few plain classes such files hold (``argparse.Namespace``,
 mmengine's log buffers, numpy scalars) are allow-listed explicitly.
 """
 import argparse
+import collections
 import os.path as osp
+import pickle
 import re
 from collections import OrderedDict
 from typing import Dict, Optional
@@ -37,25 +39,42 @@ class CheckpointMismatchError(ValueError):
     """A checkpoint does not fit the model it is loaded into."""
 
 
+def _history_buffer_getattr(obj, name):
+    """Stand-in for ``getattr`` while unpickling: mmengine's ``HistoryBuffer``
+    pickles its statistics methods as ``getattr(HistoryBuffer, 'mean')``.
+    Only that lookup is allowed; ``getattr`` itself is never allow-listed."""
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and not name.startswith('_') and callable(
+            getattr(HistoryBuffer, name, None)):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'Refusing getattr({obj!r}, {name!r}) in a checkpoint: only '
+        'HistoryBuffer statistics methods may be looked up.')
+
+
 def safe_globals() -> list:
-    """Plain classes allowed when unpickling checkpoints (weights_only)."""
-    allowed = [argparse.Namespace]
+    """What checkpoints may reference when unpickled with weights_only:
+    plain data classes only (the authors' ``argparse.Namespace``, mmengine's
+    log buffers, numpy arrays and scalars)."""
+    allowed = [argparse.Namespace, collections.Counter]
+    for path in ('__builtin__.getattr', 'builtins.getattr'):
+        allowed.append((_history_buffer_getattr, path))
     try:
         import numpy as np
-        allowed += [np.dtype, np.ndarray, np.core.multiarray._reconstruct]
+        multiarray = np._core.multiarray if hasattr(
+            np, '_core') else np.core.multiarray
+        for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+            allowed.append((multiarray._reconstruct, module + '._reconstruct'))
+            allowed.append((multiarray.scalar, module + '.scalar'))
+        allowed += [np.dtype, np.ndarray]
         allowed += [type(np.dtype(t)) for t in
-                    ('float64', 'float32', 'int64', 'int32', 'bool')]
-        allowed += [np.float64, np.float32, np.int64, np.int32, np.bool_]
-    except (ImportError, AttributeError):  # pragma: no cover
+                    ('float64', 'float32', 'float16', 'int64', 'int32',
+                     'uint8', 'bool')]
+    except ImportError:  # pragma: no cover
         pass
     try:
         from mmengine.logging import HistoryBuffer
         allowed.append(HistoryBuffer)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from mmengine.config import ConfigDict
-        allowed.append(ConfigDict)
     except ImportError:  # pragma: no cover
         pass
     return allowed

@@ -42,3 +42,22 @@ def official():
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+@pytest.fixture(scope='session')
+def tiny_data(tmp_path_factory):
+    """Small generated COCO-, ADE20K- and folder-format sets."""
+    import shutil
+
+    from mmscalablevit.datasets import make_ade_shapes, make_coco_shapes
+    root = tmp_path_factory.mktemp('data')
+    make_coco_shapes(str(root / 'tiny_coco'), num_train=8, num_val=4,
+                     empty_every=4, seed=1)
+    make_ade_shapes(str(root / 'tiny_ade'), num_train=8, num_val=4,
+                    empty_every=4, seed=1)
+    for i, cls in enumerate(('a', 'b')):
+        (root / 'tiny_cls' / cls).mkdir(parents=True)
+        for j in range(2):
+            shutil.copy(root / 'tiny_coco' / 'train' / f'{2 * i + j:05d}.jpg',
+                        root / 'tiny_cls' / cls / f'{j}.jpg')
+    return str(root)

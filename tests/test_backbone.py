@@ -58,6 +58,8 @@ def test_output_shapes_any_size(size):
         expected.append((2, c, h, w))
     assert [tuple(o.shape) for o in outs] == expected
     assert all(torch.isfinite(o).all() for o in outs)
+    # plain NCHW memory: mmcv ops (RoIAlign) read raw memory
+    assert all(o.is_contiguous() for o in outs)
 
 
 def test_out_indices_select_stages():

@@ -80,10 +80,13 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
 test_evaluator = val_evaluator
 
-# Schedule: 12 short epochs (25 iterations each) from scratch, AdamW lr 1e-3.
+# Schedule: 12 short epochs (25 iterations each) from scratch, AdamW lr 4e-4
+# with gradient clipping.
 max_epochs = 12
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.05))
+optim_wrapper = dict(
+    optimizer=dict(lr=4e-4, weight_decay=0.05),
+    clip_grad=dict(max_norm=5.0))
 param_scheduler = [
     dict(
         _scope_='mmdet',

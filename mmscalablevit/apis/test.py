@@ -134,5 +134,10 @@ def main(argv=None):
     return metrics
 
 
+def cli():
+    """Console entry point (exit status 0 on success)."""
+    main()
+
+
 if __name__ == '__main__':
     main()

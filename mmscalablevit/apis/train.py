@@ -81,5 +81,10 @@ def main(argv=None):
     return runner
 
 
+def cli():
+    """Console entry point (exit status 0 on success)."""
+    main()
+
+
 if __name__ == '__main__':
     main()

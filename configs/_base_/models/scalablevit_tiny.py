@@ -16,4 +16,12 @@ scalablevit_tiny = dict(
         window_sizes=[7, 7, 7, 7]),
     out_indices=(0, 1, 2, 3),
     drop_path_rate=0.1,
-    init_cfg=None)
+    # From scratch on zero-padded batches: the released init zeroes every
+    # conv bias, so padded areas reach the patch-embedding LayerNorm as
+    # constant tokens whose gradient is scaled by 1/sqrt(eps) = 1000 and
+    # training diverges. Linear and LayerNorm get the released init; convs
+    # keep PyTorch's (non-constant biases).
+    init_cfg=[
+        dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
+        dict(type='Constant', layer='LayerNorm', val=1., bias=0.)
+    ])

@@ -361,7 +361,7 @@ class ScalableViT(BaseModule):
     # ---------------------------------------------------------------- forward
     def forward(self, x: torch.Tensor) -> tuple:
         """(B, in_channels, H, W) -> tuple of (B, C_i, H_i, W_i), one per
-        entry of ``out_indices`` (channels-last memory format)."""
+        entry of ``out_indices``."""
         H, W = x.shape[-2:]
         if H < 32 or W < 32:
             raise ValueError(
@@ -377,8 +377,8 @@ class ScalableViT(BaseModule):
                     x = self.pos_block[i](x)
             if i == self.num_stages - 1 and self.final_norm:
                 x = self.norm(x)
-            nchw = x.permute(0, 3, 1, 2)
+            x = x.permute(0, 3, 1, 2)  # NCHW view of channels-last data
             if i in self.out_indices:
-                outs.append(nchw)
-            x = nchw
+                # contiguous NCHW: ops such as mmcv's RoIAlign read raw memory
+                outs.append(x.contiguous())
         return tuple(outs)

@@ -1,0 +1,398 @@
+"""Speed and memory of ScalableViT next to the backbones the stack ships.
+
+Timings are interleaved: every round runs each model once (``repeats``
+calls, averaged) and the reported figure is the median over rounds, so that
+machine drift hits all models alike. Ratios are taken against a baseline
+model measured in the same run. Peak training memory is measured on CUDA
+with the allocator's statistics and on CPU as the growth of the peak
+resident set of a fresh process that runs one training step.
+
+Models: ``scalablevit-{s,b,l}`` (the backbone), ``scalablevit-s-reference``
+(the same weights through the explicit-matmul attention path), ``swin-t``
+(mmdet's dense-prediction Swin-T), ``swin-t-mmpretrain``, ``twins-svt-s``
+(mmpretrain), and ``config:PATH`` (a whole model from a config, inference
+only).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import nullcontext
+from typing import Callable, Dict, List, Tuple
+
+import torch
+import torch.nn as nn
+
+BACKBONES = ('scalablevit-s', 'scalablevit-b', 'scalablevit-l',
+             'scalablevit-s-reference', 'swin-t', 'swin-t-mmpretrain',
+             'twins-svt-s')
+
+
+class _Reference(nn.Module):
+    """Runs a ScalableViT through the explicit-matmul attention path."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        from .models.layers import reference_attention
+        with reference_attention():
+            return self.model(x)
+
+
+def build_backbone(name: str, with_cp: bool = False) -> nn.Module:
+    if name.startswith('scalablevit'):
+        from .models import ScalableViT
+        arch = name.split('-')[1]
+        model = ScalableViT(arch, with_cp=with_cp)
+        return _Reference(model) if name.endswith('reference') else model
+    if name == 'swin-t':
+        from mmdet.models.backbones import SwinTransformer
+        return SwinTransformer(
+            embed_dims=96, depths=[2, 2, 6, 2], num_heads=[3, 6, 12, 24],
+            window_size=7, out_indices=(0, 1, 2, 3), with_cp=with_cp)
+    if name == 'swin-t-mmpretrain':
+        from mmpretrain.models import SwinTransformer
+        return SwinTransformer(arch='tiny', out_indices=(0, 1, 2, 3),
+                               with_cp=with_cp)
+    if name == 'twins-svt-s':
+        from mmpretrain.models import SVT
+        if with_cp:
+            raise ValueError('twins-svt-s has no activation checkpointing')
+        return SVT(arch='small', out_indices=(0, 1, 2, 3))
+    raise ValueError(f'Unknown model {name!r}; choose from {BACKBONES} or '
+                     'config:PATH.')
+
+
+def build_from_config(path: str) -> Tuple[nn.Module, str]:
+    """A whole model from a config, wrapped to take an image tensor."""
+    import importlib
+
+    from mmengine.registry import init_default_scope
+
+    from .analysis import CountedForward
+    from .apis.runner import load_config, toolkit_of
+    cfg = load_config(path)
+    scope = toolkit_of(cfg)
+    init_default_scope(scope)
+    if cfg.get('data_preprocessor') and 'data_preprocessor' not in cfg.model:
+        cfg.model.data_preprocessor = cfg.data_preprocessor
+    cfg.model.backbone.init_cfg = None
+    model = importlib.import_module(f'{scope}.registry').MODELS.build(
+        cfg.model)
+    return CountedForward(model, scope), scope
+
+
+def parse_shape(text: str) -> Tuple[int, int, int]:
+    """'HxW:B' -> (B, H, W)."""
+    size, _, batch = text.partition(':')
+    h, _, w = size.partition('x')
+    return int(batch or 1), int(h), int(w or h)
+
+
+def _sync(device):
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def _autocast(device, amp: bool):
+    if not amp:
+        return nullcontext()
+    dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
+    return torch.autocast(device.type, dtype=dtype)
+
+
+def _outputs_sum(out):
+    if isinstance(out, torch.Tensor):
+        return out.float().sum()
+    if isinstance(out, (list, tuple)):
+        return sum(_outputs_sum(o) for o in out)
+    return 0.
+
+
+def make_step(model: nn.Module, x: torch.Tensor, train: bool,
+              amp: bool) -> Callable[[], None]:
+    device = x.device
+    if train:
+        model.train()
+
+        def step():
+            with _autocast(device, amp):
+                loss = _outputs_sum(model(x))
+            loss.backward()
+            model.zero_grad(set_to_none=True)
+    else:
+        model.eval()
+
+        def step():
+            with torch.no_grad(), _autocast(device, amp):
+                model(x)
+    return step
+
+
+def time_interleaved(steps: Dict[str, Callable[[], None]], device,
+                     rounds: int, repeats: int,
+                     warmup: int) -> Dict[str, List[float]]:
+    """Seconds per call of each step: one sample per round, models
+    interleaved within each round."""
+    for step in steps.values():
+        for _ in range(warmup):
+            step()
+    _sync(device)
+    samples = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            _sync(device)
+            start = time.perf_counter()
+            for _ in range(repeats):
+                step()
+            _sync(device)
+            samples[name].append((time.perf_counter() - start) / repeats)
+    return samples
+
+
+def matmul_rate(device, size: int = 1024, repeats: int = 20) -> float:
+    """The machine's fp32 matmul rate in multiply-adds per second."""
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    for _ in range(3):
+        a @ b
+    times = []
+    for _ in range(5):
+        _sync(device)
+        start = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        _sync(device)
+        times.append((time.perf_counter() - start) / repeats)
+    return size**3 / statistics.median(times)
+
+
+def model_flops(model: nn.Module, scope, shape) -> float:
+    """Multiply-adds of one image (attention matmuls included)."""
+    from .analysis import count_flops
+    if isinstance(model, _Reference):
+        model = model.model
+    if scope is None:
+        return count_flops(model, None, shape)['total']
+    return count_flops(model.model, scope, shape)['total']
+
+
+def peak_train_memory(name: str, shape, with_cp: bool, amp: bool,
+                      device) -> float:
+    """Extra memory (MB) at the peak of one forward + backward."""
+    if device.type == 'cuda':
+        model = build_backbone(name, with_cp).to(device)
+        batch, h, w = shape
+        x = torch.randn(batch, 3, h, w, device=device)
+        step = make_step(model, x, True, amp)
+        step()  # one-time workspaces
+        torch.cuda.synchronize(device)
+        base = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        step()
+        torch.cuda.synchronize(device)
+        return (torch.cuda.max_memory_allocated(device) - base) / 2**20
+    cmd = [sys.executable, '-m', 'mmscalablevit.benchmark', '--probe-memory',
+           name, '--shapes', 'x'.join(map(str, shape[1:])) + f':{shape[0]}']
+    if with_cp:
+        cmd.append('--probe-with-cp')
+    if amp:
+        cmd.append('--amp')
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _probe_memory(name, shape, with_cp, amp):
+    """Child process: peak resident-set growth of one training step."""
+    torch.manual_seed(0)
+    model = build_backbone(name, with_cp)
+    batch, h, w = shape
+    x = torch.randn(batch, 3, h, w)
+    step = make_step(model, x, True, amp)
+    base = _rss_mb()
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    step()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(max(peak, peak_before) - base)
+
+
+def _rss_mb() -> float:
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+
+
+def run(args) -> dict:
+    device = torch.device(args.device or (
+        'cuda' if torch.cuda.is_available() else 'cpu'))
+    names = list(args.models) + [f'config:{c}' for c in args.config]
+    rate = matmul_rate(device)
+    results = dict(
+        device=torch.cuda.get_device_name(device)
+        if device.type == 'cuda' else f'cpu ({torch.get_num_threads()} '
+        'threads)',
+        torch=torch.__version__,
+        matmul_rate_gmacs=rate / 1e9,
+        rounds=args.rounds,
+        repeats=args.repeats,
+        amp=args.amp,
+        baseline=args.baseline,
+        rows=[])
+    for shape_text in args.shapes:
+        shape = parse_shape(shape_text)
+        batch, h, w = shape
+        x = torch.randn(batch, 3, h, w, device=device)
+        models, scopes = {}, {}
+        for name in names:
+            if name.startswith('config:'):
+                models[name], scopes[name] = build_from_config(name[7:])
+            else:
+                models[name], scopes[name] = build_backbone(name), None
+            models[name].to(device)
+        modes = [('inference', False)] + ([('train', False)] if args.train
+                                          else [])
+        if args.train and args.with_cp:
+            modes.append(('train', True))
+        for mode, with_cp in modes:
+            steps = {}
+            for name, model in models.items():
+                if mode == 'train' and name.startswith('config:'):
+                    continue
+                if with_cp:
+                    if name == 'twins-svt-s' or name.endswith('reference'):
+                        continue
+                    model = build_backbone(name, True).to(device)
+                steps[name] = make_step(model, x, mode == 'train', args.amp)
+            times = time_interleaved(steps, device, args.rounds,
+                                     args.repeats, args.warmup)
+            base = statistics.median(times[args.baseline]) \
+                if args.baseline in times else None
+            for name, samples in times.items():
+                median = statistics.median(samples)
+                row = dict(
+                    model=name, mode=mode, with_cp=with_cp,
+                    shape=f'{h}x{w}', batch=batch,
+                    latency_ms=median * 1e3,
+                    throughput=batch / median,
+                    spread=(max(samples) - min(samples)) / median,
+                    ratio_to_baseline=base / median if base else None)
+                if mode == 'inference' and args.flops:
+                    flops = model_flops(models[name], scopes[name], (h, w))
+                    row['gflops_per_image'] = flops / 1e9
+                    row['flop_rate_fraction'] = flops * batch / median / rate
+                if mode == 'train' and args.memory:
+                    row['peak_memory_mb'] = peak_train_memory(
+                        name, shape, with_cp, args.amp, device)
+                results['rows'].append(row)
+    _add_memory_ratios(results)
+    return results
+
+
+def _add_memory_ratios(results):
+    for row in results['rows']:
+        if 'peak_memory_mb' not in row:
+            continue
+        for other in results['rows']:
+            if (other['model'] == results['baseline'] and other['mode'] ==
+                    'train' and not other['with_cp'] and other['shape'] ==
+                    row['shape'] and 'peak_memory_mb' in other):
+                row['memory_ratio_to_baseline'] = \
+                    row['peak_memory_mb'] / other['peak_memory_mb']
+            if (other['model'] == row['model'] and other['mode'] == 'train'
+                    and not other['with_cp'] and row['with_cp']
+                    and other['shape'] == row['shape']
+                    and 'peak_memory_mb' in other):
+                row['memory_ratio_to_no_cp'] = \
+                    row['peak_memory_mb'] / other['peak_memory_mb']
+
+
+def to_markdown(results: dict) -> str:
+    lines = [
+        f"Device: {results['device']}, torch {results['torch']}, "
+        f"fp32 matmul rate {results['matmul_rate_gmacs']:.1f} GMAC/s; "
+        f"median of {results['rounds']} interleaved rounds x "
+        f"{results['repeats']} calls; ratios to {results['baseline']} "
+        'in the same run.', '',
+        '| model | mode | with_cp | input | batch | latency (ms) | img/s | '
+        'x baseline | GFLOPs/img | FLOP-rate fraction | peak mem (MB) | '
+        'mem x baseline | mem x no-cp |',
+        '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+    ]
+
+    def fmt(value, spec):
+        return '' if value is None else format(value, spec)
+
+    for r in results['rows']:
+        lines.append(
+            f"| {r['model']} | {r['mode']} | {r['with_cp']} | {r['shape']} "
+            f"| {r['batch']} | {r['latency_ms']:.1f} | "
+            f"{r['throughput']:.2f} | {fmt(r.get('ratio_to_baseline'), '.2f')}"
+            f" | {fmt(r.get('gflops_per_image'), '.2f')} | "
+            f"{fmt(r.get('flop_rate_fraction'), '.2f')} | "
+            f"{fmt(r.get('peak_memory_mb'), '.0f')} | "
+            f"{fmt(r.get('memory_ratio_to_baseline'), '.2f')} | "
+            f"{fmt(r.get('memory_ratio_to_no_cp'), '.2f')} |")
+    return '\n'.join(lines) + '\n'
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Benchmark ScalableViT against the stack\'s backbones')
+    parser.add_argument('--models', nargs='*',
+                        default=['scalablevit-s', 'swin-t', 'twins-svt-s'],
+                        help=f'backbones: {", ".join(BACKBONES)}')
+    parser.add_argument('--config', nargs='*', default=[],
+                        help='configs whose whole models are timed')
+    parser.add_argument('--shapes', nargs='+', default=['224x224:8'],
+                        help='inputs as HxW:BATCH')
+    parser.add_argument('--baseline', default='swin-t')
+    parser.add_argument('--train', action='store_true',
+                        help='also time forward + backward')
+    parser.add_argument('--with-cp', action='store_true',
+                        help='also time training with activation '
+                        'checkpointing')
+    parser.add_argument('--memory', action='store_true',
+                        help='peak memory of the training step')
+    parser.add_argument('--flops', action='store_true',
+                        help='FLOPs and achieved FLOP rate')
+    parser.add_argument('--amp', action='store_true',
+                        help='autocast (fp16 on CUDA, bf16 on CPU)')
+    parser.add_argument('--device', help='cpu or cuda (default: cuda if '
+                        'available)')
+    parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--out-dir', help='write benchmark.json and '
+                        'benchmark.md here')
+    parser.add_argument('--probe-memory', help=argparse.SUPPRESS)
+    parser.add_argument('--probe-with-cp', action='store_true',
+                        help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.probe_memory:
+        _probe_memory(args.probe_memory, parse_shape(args.shapes[0]),
+                      args.probe_with_cp, args.amp)
+        return None
+    results = run(args)
+    table = to_markdown(results)
+    print(table)
+    if args.out_dir:
+        os.makedirs(args.out_dir, exist_ok=True)
+        with open(osp.join(args.out_dir, 'benchmark.json'), 'w') as f:
+            json.dump(results, f, indent=2)
+        with open(osp.join(args.out_dir, 'benchmark.md'), 'w') as f:
+            f.write(table)
+    return results
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,114 @@
+"""Helpers that build models and real data batches from the shipped configs
+(data comes from the generated tiny sets, run through real pipelines)."""
+import copy
+import os.path as osp
+
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+
+from conftest import ROOT
+
+CONFIGS = osp.join(ROOT, 'configs')
+SHAPES_META = dict(classes=('square', 'circle', 'triangle'))
+
+
+def load_config(name: str, pretrained: bool = False) -> Config:
+    cfg = Config.fromfile(osp.join(CONFIGS, name + '.py'))
+    if not pretrained:
+        cfg.model.backbone.init_cfg = None
+    init_default_scope(cfg.default_scope)
+    return cfg
+
+
+def build_model(cfg: Config):
+    registry = {
+        'mmdet': 'mmdet.registry',
+        'mmseg': 'mmseg.registry',
+        'mmpretrain': 'mmpretrain.registry'
+    }[cfg.default_scope]
+    import importlib
+    model_cfg = copy.deepcopy(cfg.model)
+    # as the runner does: a top-level data_preprocessor completes the model's
+    if cfg.get('data_preprocessor') and 'data_preprocessor' not in model_cfg:
+        model_cfg.data_preprocessor = cfg.data_preprocessor
+    return importlib.import_module(registry).MODELS.build(model_cfg)
+
+
+def dataset(cfg: Config, pipeline, data_root: str, split: str = 'train'):
+    """A dataset of the config's toolkit over the tiny generated sets."""
+    scope = cfg.default_scope
+    if scope == 'mmdet':
+        from mmdet.datasets import CocoDataset
+        return CocoDataset(
+            data_root=osp.join(data_root, 'tiny_coco'),
+            ann_file=f'annotations/instances_{split}.json',
+            data_prefix=dict(img=f'{split}/'),
+            metainfo=SHAPES_META,
+            filter_cfg=dict(filter_empty_gt=True),
+            pipeline=pipeline)
+    if scope == 'mmseg':
+        from mmseg.datasets import ADE20KDataset
+        folder = 'training' if split == 'train' else 'validation'
+        return ADE20KDataset(
+            data_root=osp.join(data_root, 'tiny_ade'),
+            data_prefix=dict(
+                img_path=f'images/{folder}',
+                seg_map_path=f'annotations/{folder}'),
+            pipeline=pipeline)
+    from mmpretrain.datasets import CustomDataset
+    return CustomDataset(
+        data_root=osp.join(data_root, 'tiny_cls'), pipeline=pipeline)
+
+
+def small_pipeline(cfg: Config, train: bool):
+    """The config's pipeline with the image scale cut down for CPU steps."""
+    scope = cfg.default_scope
+    if scope == 'mmdet':
+        with_mask = 'roi_head' in cfg.model and 'mask_head' in cfg.model.roi_head
+        return [
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations', with_bbox=True, with_mask=with_mask),
+            dict(type='Resize', scale=(300, 200), keep_ratio=True),
+            dict(type='RandomFlip', prob=0.5 if train else 0.),
+            dict(type='PackDetInputs')
+        ]
+    if scope == 'mmseg':
+        steps = [
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations', reduce_zero_label=True)
+        ]
+        if train:
+            steps.append(dict(type='RandomCrop', crop_size=(160, 160)))
+        return steps + [dict(type='PackSegInputs')]
+    return [
+        dict(type='LoadImageFromFile'),
+        dict(type='ResizeEdge', scale=128, edge='short'),
+        dict(type='CenterCrop', crop_size=112),
+        dict(type='PackInputs')
+    ]
+
+
+def batch(cfg: Config, data_root: str, n: int = 2, train: bool = True,
+          pipeline=None):
+    ds = dataset(cfg, pipeline or small_pipeline(cfg, train), data_root,
+                 'train' if train else 'val')
+    return pseudo_collate([ds[i] for i in range(n)])
+
+
+def copy_cfg(cfg):
+    return copy.deepcopy(cfg)
+
+
+def count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def loss_of(losses: dict) -> torch.Tensor:
+    total = 0
+    for name, value in losses.items():
+        if 'loss' not in name:
+            continue
+        total = total + (sum(value) if isinstance(value, list) else value)
+    return total

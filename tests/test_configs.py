@@ -1,0 +1,132 @@
+"""Every shipped config loads, builds the model the paper describes (the
+parameter count of the same model on the released backbone), runs its real
+data pipeline, a training step in which every trainable parameter gets a
+gradient, and an inference."""
+import copy
+
+import pytest
+import torch
+from builders import batch, build_model, count, dataset, load_config, loss_of
+from mmengine.optim import build_optim_wrapper
+
+# Parameter counts of the same models on the released backbone (mmdet 3.3 /
+# mmseg 1.2 standard heads, mmpretrain classifier).
+PARAMS = {
+    'retinanet_scalablevit_s_1x': 36_026_596,
+    'retinanet_scalablevit_b_1x': 85_563_172,
+    'retinanet_scalablevit_l_1x': 112_625_812,
+    'retinanet_scalablevit_s_3x_ms': 36_026_596,
+    'retinanet_scalablevit_b_3x_ms': 85_563_172,
+    'mask_rcnn_scalablevit_s_1x': 45_944_032,
+    'mask_rcnn_scalablevit_b_1x': 94_898_976,
+    'mask_rcnn_scalablevit_l_1x': 121_379_984,
+    'mask_rcnn_scalablevit_s_3x_ms': 45_944_032,
+    'mask_rcnn_scalablevit_b_3x_ms': 94_898_976,
+    'semfpn_scalablevit_s_80k_ade20k': 30_043_270,
+    'semfpn_scalablevit_b_80k_ade20k': 78_998_214,
+    'semfpn_scalablevit_l_80k_ade20k': 105_479_222,
+    'upernet_scalablevit_s_160k_ade20k': 56_100_636,
+    'upernet_scalablevit_b_160k_ade20k': 107_046_236,
+    'upernet_scalablevit_l_160k_ade20k': 135_517_900,
+    'scalablevit_s_in1k': 32_000_472,
+    'scalablevit_b_in1k': 81_881_624,
+    'scalablevit_l_in1k': 109_288_840,
+}
+
+
+@pytest.mark.parametrize('name', sorted(PARAMS))
+def test_config_builds_trains_and_infers(name, tiny_data):
+    cfg = load_config(name)
+    assert cfg.custom_imports.imports == ['mmscalablevit']
+    model = build_model(cfg)
+    assert count(model) == PARAMS[name]
+    model.init_weights()
+
+    # one training step through the config's own optimizer settings
+    optim_wrapper = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
+    model.train()
+    data = model.data_preprocessor(batch(cfg, tiny_data, 2, train=True), True)
+    losses = model(**data, mode='loss')
+    loss = loss_of(losses)
+    assert torch.isfinite(loss)
+    optim_wrapper.backward(loss)
+    no_grad = [n for n, p in model.named_parameters()
+               if p.requires_grad and p.grad is None]
+    assert not no_grad, f'parameters without gradient: {no_grad[:5]}'
+    before = model.backbone.patch_embeds[0].projection.weight.detach().clone()
+    optim_wrapper.step()
+    assert not torch.equal(before,
+                           model.backbone.patch_embeds[0].projection.weight)
+
+    # inference on images whose sizes are not multiples of 32
+    model.eval()
+    # mmseg's whole-image inference takes one size per batch
+    n = 1 if cfg.default_scope == 'mmseg' else 2
+    with torch.no_grad():
+        preds = model.test_step(batch(cfg, tiny_data, n, train=False))
+    assert len(preds) == n
+    if cfg.default_scope == 'mmdet':
+        for p in preds:
+            assert p.pred_instances.bboxes.shape[1] == 4
+            assert p.ori_shape == p.img_shape or p.scale_factor
+    elif cfg.default_scope == 'mmseg':
+        for p in preds:
+            assert tuple(p.pred_sem_seg.data.shape[-2:]) == p.ori_shape
+    else:
+        assert all(p.pred_score.shape == (1000, ) for p in preds)
+
+
+@pytest.mark.parametrize('name', [
+    'retinanet_scalablevit_s_3x_ms', 'mask_rcnn_scalablevit_s_3x_ms',
+    'mask_rcnn_scalablevit_s_1x', 'semfpn_scalablevit_s_80k_ade20k',
+    'upernet_scalablevit_s_160k_ade20k', 'scalablevit_s_in1k'
+])
+def test_real_pipelines_run(name, tiny_data):
+    """The configs' own train and test pipelines (paper scales) compose and
+    produce the sizes the paper describes."""
+    cfg = load_config(name)
+    scope = cfg.default_scope
+    train = dataset(cfg, cfg.train_dataloader.dataset.pipeline, tiny_data)
+    test = dataset(cfg, cfg.test_dataloader.dataset.pipeline, tiny_data,
+                   'val')
+    for _ in range(3):
+        sample = train[0]
+        h, w = sample['inputs'].shape[-2:]
+        if scope == 'mmdet' and name.endswith('1x'):
+            assert min(h, w) == 800 or max(h, w) == 1333
+        elif scope == 'mmdet':  # 3x: short side from [480, 800] (or cropped)
+            assert min(h, w) <= 800 and max(h, w) <= 1333
+        elif scope == 'mmseg':
+            assert (h, w) == (512, 512)
+        else:
+            assert (h, w) == (224, 224)
+    h, w = test[0]['inputs'].shape[-2:]
+    if scope == 'mmdet':
+        assert min(h, w) == 800 or max(h, w) == 1333
+    elif scope == 'mmseg':
+        assert min(h, w) == 512 or max(h, w) == 2048
+    else:
+        assert (h, w) == (224, 224)
+
+
+def test_upernet_tta_inference(tiny_data):
+    """UperNet's multi-scale + flip TTA: the config's pipeline is ratios x
+    (2048, 512) with both flips, and SegTTAModel merges the views (run here
+    with the scales divided by 4 to keep CPU time low)."""
+    from mmseg.registry import MODELS
+    cfg = load_config('upernet_scalablevit_s_160k_ade20k')
+    resizes, flips = cfg.tta_pipeline[1].transforms[:2]
+    assert [r.scale for r in resizes] == [(int(2048 * r), int(512 * r))
+                                          for r in (0.5, 0.75, 1.0, 1.25,
+                                                    1.5, 1.75)]
+    assert sorted(f.prob for f in flips) == [0., 1.]
+    pipeline = copy.deepcopy(cfg.tta_pipeline)
+    for r in pipeline[1].transforms[0]:
+        r.scale = (r.scale[0] // 4, r.scale[1] // 4)
+    data = batch(cfg, tiny_data, 1, train=False, pipeline=pipeline)
+    tta = MODELS.build(dict(cfg.tta_model, module=cfg.model))
+    tta.eval()
+    with torch.no_grad():
+        preds = tta.test_step(data)
+    assert len(data['inputs'][0]) == 12
+    assert tuple(preds[0].pred_sem_seg.data.shape[-2:]) == preds[0].ori_shape

@@ -1,0 +1,125 @@
+"""Downstream projects inherit shipped configs with
+`_base_ = ['mmscalablevit::scalablevit/<config>.py']`, from outside the
+repository, after an editable and after a wheel install."""
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import ROOT
+
+USER_DET = """
+_base_ = ['mmscalablevit::scalablevit/mask_rcnn_scalablevit_s_3x_ms.py']
+model = dict(
+    backbone=dict(frozen_stages=1, init_cfg=None),
+    roi_head=dict(bbox_head=dict(num_classes=3), mask_head=dict(num_classes=3)))
+train_dataloader = dict(dataset=dict(data_root='my_data/'))
+"""
+USER_SEG = """
+_base_ = ['mmscalablevit::scalablevit/upernet_scalablevit_s_160k_ade20k.py']
+model = dict(
+    backbone=dict(init_cfg=None),
+    decode_head=dict(num_classes=5),
+    auxiliary_head=dict(num_classes=5))
+"""
+# Run in the user's directory: read the config, check that no dict was given
+# the plugin's scope, build the model and every pipeline.
+CHECK = r"""
+import json, sys
+import mmscalablevit
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+
+def scopes(node, found):
+    if isinstance(node, dict):
+        if node.get('_scope_') == 'mmscalablevit':
+            found.append(node.get('type'))
+        for v in node.values():
+            scopes(v, found)
+    elif isinstance(node, (list, tuple)):
+        for v in node:
+            scopes(v, found)
+    return found
+
+cfg = Config.fromfile(sys.argv[1])
+init_default_scope(cfg.default_scope)
+import importlib
+registry = importlib.import_module(cfg.default_scope + '.registry')
+model = registry.MODELS.build(cfg.model)
+pipelines = [cfg.train_dataloader.dataset.pipeline,
+             cfg.test_dataloader.dataset.pipeline]
+if 'tta_pipeline' in cfg:
+    pipelines.append(cfg.tta_pipeline)
+for p in pipelines:
+    Compose([registry.TRANSFORMS.build(t) for t in p])
+print(json.dumps(dict(
+    package=mmscalablevit.__file__,
+    plugin_scoped=scopes(cfg.to_dict(), []),
+    classes=getattr(model, 'roi_head', model).__class__.__name__,
+    num_classes=(model.roi_head.bbox_head.num_classes
+                 if hasattr(model, 'roi_head')
+                 else model.decode_head.num_classes),
+    frozen=not any(p.requires_grad
+                   for p in model.backbone.patch_embeds[0].parameters()),
+    data_root=cfg.train_dataloader.dataset.get('data_root'))))
+"""
+
+
+def run_user_project(tmp_path, env=None):
+    import json
+    project = tmp_path / 'my_project'
+    project.mkdir()
+    (project / 'my_det.py').write_text(textwrap.dedent(USER_DET))
+    (project / 'my_seg.py').write_text(textwrap.dedent(USER_SEG))
+    (project / 'check.py').write_text(CHECK)
+    results = {}
+    for name in ('my_det', 'my_seg'):
+        proc = subprocess.run(
+            [sys.executable, 'check.py', f'{name}.py'], cwd=project,
+            env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    det, seg = results['my_det'], results['my_seg']
+    assert det['plugin_scoped'] == [] and seg['plugin_scoped'] == []
+    assert det['num_classes'] == 3 and det['frozen']
+    assert det['data_root'] == 'my_data/'
+    assert seg['num_classes'] == 5
+    return det['package']
+
+
+def test_editable_install(tmp_path):
+    package = run_user_project(tmp_path)
+    assert osp.realpath(package).startswith(osp.realpath(ROOT))
+
+
+def test_wheel_install(tmp_path):
+    """Build a wheel from a copy of the sources, install it into its own
+    directory and inherit from there."""
+    src = tmp_path / 'src'
+    ignore = shutil.ignore_patterns('.git', 'work_dirs', 'data', '.mim',
+                                    '__pycache__', '*.egg-info', 'build',
+                                    'tests')
+    shutil.copytree(ROOT, src, ignore=ignore)
+    wheels = tmp_path / 'wheels'
+    subprocess.run(
+        [sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
+         '--no-build-isolation', '-w', str(wheels), str(src)],
+        check=True, capture_output=True, timeout=600)
+    (wheel, ) = wheels.glob('mmscalablevit-*.whl')
+    site = tmp_path / 'site'
+    subprocess.run(
+        [sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
+         '--target', str(site), str(wheel)],
+        check=True, capture_output=True, timeout=600)
+    mim = site / 'mmscalablevit' / '.mim'
+    assert (mim / 'configs' / 'scalablevit' / '_base_' / 'schedules' /
+            'det_3x_ms.py').is_file()
+    assert (mim / 'configs' / 'retinanet_scalablevit_s_1x.py').is_file()
+    assert (mim / 'tools' / 'train.py').is_file()
+    env = dict(os.environ, PYTHONPATH=str(site))
+    package = run_user_project(tmp_path, env)
+    assert osp.realpath(package).startswith(osp.realpath(site))

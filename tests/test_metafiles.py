@@ -1,0 +1,57 @@
+"""model-index.yml and the metafiles list every shipped config once, in
+mim's format, and their figures agree with the configs."""
+import glob
+import os.path as osp
+
+import pytest
+import yaml
+from builders import build_model, count, load_config
+from conftest import ROOT
+from test_configs import PARAMS
+
+
+def metafile_models():
+    index = yaml.safe_load(open(osp.join(ROOT, 'model-index.yml')))
+    models = []
+    for path in index['Import']:
+        meta = yaml.safe_load(open(osp.join(ROOT, path)))
+        assert meta['Collections'] and meta['Models']
+        names = {c['Name'] for c in meta['Collections']}
+        for model in meta['Models']:
+            assert model['In Collection'] in names
+            models.append(model)
+    return models
+
+
+def test_every_config_listed_once():
+    listed = [m['Config'] for m in metafile_models()]
+    shipped = sorted(
+        osp.relpath(p, ROOT)
+        for p in glob.glob(osp.join(ROOT, 'configs', '*.py')))
+    assert sorted(listed) == shipped
+    assert [m['Name'] for m in metafile_models()] == [
+        osp.splitext(osp.basename(c))[0] for c in listed]
+
+
+@pytest.mark.parametrize('model', metafile_models(), ids=lambda m: m['Name'])
+def test_metafile_entry_is_consistent(model):
+    for key in ('Name', 'Config', 'Metadata', 'Results', 'In Collection'):
+        assert key in model
+    meta = model['Metadata']
+    assert meta['Parameters'] == pytest.approx(PARAMS[model['Name']],
+                                               rel=2e-4)
+    assert meta['FLOPs'] > 0 and meta['Batch Size'] in (16, 1024)
+    for result in model['Results']:
+        assert result['Dataset'] in ('COCO', 'ADE20K', 'ImageNet-1k')
+        assert all(0 < v < 100 for v in result['Metrics'].values())
+    cfg = load_config(model['Name'])
+    assert osp.isfile(osp.join(ROOT, model['Config']))
+    if 'Epochs' in meta and cfg.default_scope == 'mmdet':
+        assert cfg.train_cfg.max_epochs == meta['Epochs']
+    if 'Iterations' in meta:
+        assert cfg.train_cfg.max_iters == meta['Iterations']
+
+
+def test_a_metafile_model_builds():
+    cfg = load_config('retinanet_scalablevit_s_3x_ms')
+    assert count(build_model(cfg)) == PARAMS['retinanet_scalablevit_s_3x_ms']

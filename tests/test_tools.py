@@ -1,0 +1,169 @@
+"""tools/train.py, tools/test.py and tools/dist_train.sh on the tiny sets:
+training with empty images and mixed sizes, COCO / mIoU evaluation, resume
+after an interruption, and a 2-process CPU (gloo) run."""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import ROOT
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+from mmscalablevit.apis import test as test_api
+from mmscalablevit.apis import train as train_api
+
+DET = osp.join(ROOT, 'configs/quickstart/mask_rcnn_scalablevit_tiny_shapes.py')
+SEG = osp.join(ROOT, 'configs/quickstart/semfpn_scalablevit_tiny_shapes.py')
+
+
+def det_options(data_root, epochs=1, batch=2):
+    root = osp.join(data_root, 'tiny_coco') + '/'
+    return [
+        f'train_dataloader.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}',
+        f'test_dataloader.dataset.data_root={root}',
+        f'val_evaluator.ann_file={root}annotations/instances_val.json',
+        f'test_evaluator.ann_file={root}annotations/instances_val.json',
+        f'train_dataloader.batch_size={batch}',
+        'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+        'test_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.persistent_workers=False',
+        'test_dataloader.persistent_workers=False',
+        f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
+        f'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=3',
+        'randomness.seed=0',
+    ]
+
+
+def seg_options(data_root, iters=4, batch=2):
+    root = osp.join(data_root, 'tiny_ade')
+    return [
+        f'train_dataloader.dataset.data_root={root}',
+        f'val_dataloader.dataset.data_root={root}',
+        f'test_dataloader.dataset.data_root={root}',
+        f'train_dataloader.batch_size={batch}',
+        'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+        'test_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'val_dataloader.persistent_workers=False',
+        'test_dataloader.persistent_workers=False',
+        f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+        f'default_hooks.checkpoint.interval={iters}',
+    ]
+
+
+@HOOKS.register_module(force=True)
+class CrashAfterEpochHook(Hook):
+    """Simulates a job killed after the first epoch's checkpoint."""
+    priority = 'LOWEST'
+
+    def after_train_epoch(self, runner):
+        if runner.epoch == 1:
+            raise KeyboardInterrupt('simulated interruption')
+
+
+def test_train_with_empty_images_then_test_prints_coco_map(
+        tiny_data, tmp_path, capsys):
+    import json
+    ann = json.load(open(osp.join(tiny_data, 'tiny_coco', 'annotations',
+                                  'instances_train.json')))
+    annotated = {a['image_id'] for a in ann['annotations']}
+    assert len(annotated) < len(ann['images']), 'the set has empty images'
+    sizes = {(i['height'], i['width']) for i in ann['images']}
+    assert any(h % 32 or w % 32 for h, w in sizes) and len(sizes) > 1
+
+    work = str(tmp_path / 'det')
+    runner = train_api.main([DET, '--work-dir', work, '--cfg-options'] +
+                            det_options(tiny_data))
+    assert runner.iter == 4  # 8 images (empty ones kept), batch 2
+    ckpt = osp.join(work, 'epoch_1.pth')
+    assert osp.isfile(ckpt)
+    metrics = test_api.main([DET, ckpt, '--work-dir', work, '--cfg-options'] +
+                            det_options(tiny_data))
+    for key in ('coco/bbox_mAP', 'coco/bbox_mAP_50', 'coco/segm_mAP'):
+        assert 0. <= metrics[key] <= 1.
+    assert 'Average Precision' in capsys.readouterr().out
+
+
+def test_segmentation_train_and_test_prints_miou(tiny_data, tmp_path):
+    work = str(tmp_path / 'seg')
+    train_api.main([SEG, '--work-dir', work, '--cfg-options'] +
+                   seg_options(tiny_data))
+    ckpt = osp.join(work, 'iter_4.pth')
+    metrics = test_api.main([SEG, ckpt, '--work-dir', work, '--cfg-options'] +
+                            seg_options(tiny_data))
+    assert 0. <= metrics['mIoU'] <= 100.
+
+
+def test_resume_continues_with_same_state(tiny_data, tmp_path):
+    work = str(tmp_path / 'resume')
+    options = det_options(tiny_data, epochs=2) + [
+        "custom_hooks=[dict(type='CrashAfterEpochHook')]"
+    ]
+    with pytest.raises(KeyboardInterrupt):
+        train_api.main([DET, '--work-dir', work, '--cfg-options'] + options)
+    saved = torch.load(osp.join(work, 'epoch_1.pth'), weights_only=True)
+    assert saved['meta']['epoch'] == 1 and saved['meta']['iter'] == 4
+
+    # torch >= 2.6 loads with weights_only=True; mmengine's own checkpoint
+    # objects are allow-listed by `import mmscalablevit`.
+    resumed = {}
+
+    @HOOKS.register_module(force=True)
+    class RecordResumeHook(Hook):
+
+        def before_train(self, runner):
+            resumed['epoch'], resumed['iter'] = runner.epoch, runner.iter
+            resumed['optim'] = runner.optim_wrapper.state_dict()
+            resumed['lr'] = [s.last_epoch for s in runner.param_schedulers]
+
+    options = det_options(tiny_data, epochs=2) + [
+        "custom_hooks=[dict(type='RecordResumeHook')]"
+    ]
+    runner = train_api.main([DET, '--work-dir', work, '--resume',
+                             '--cfg-options'] + options)
+    assert (resumed['epoch'], resumed['iter']) == (1, 4)
+    saved_state = saved['optimizer']['state']
+    for key, state in resumed['optim']['state'].items():
+        torch.testing.assert_close(state['exp_avg'],
+                                   saved_state[key]['exp_avg'])
+        assert state['step'] == saved_state[key]['step']
+    assert resumed['lr'] == [s['last_epoch']
+                             for s in saved['param_schedulers']]
+    assert (runner.epoch, runner.iter) == (2, 8)
+    assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
+@pytest.mark.parametrize('task', ['det', 'seg'])
+def test_dist_train_two_cpu_processes(task, tiny_data, tmp_path):
+    """tools/dist_train.sh CONFIG 2 without GPUs: gloo, DDP on CPU, SyncBN
+    turned into BN; both ranks train and rank 0 saves the checkpoint."""
+    work = str(tmp_path / task)
+    config, options, ckpt = (
+        (DET, det_options(tiny_data, batch=1), 'epoch_1.pth')
+        if task == 'det' else (SEG, seg_options(tiny_data, iters=2, batch=1),
+                               'iter_2.pth'))
+    env = dict(os.environ, PORT=_free_port(), OMP_NUM_THREADS='1',
+               CUDA_VISIBLE_DEVICES='')
+    proc = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools/dist_train.sh'), config, '2',
+         '--work-dir', work, '--cfg-options'] + options,
+        env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert osp.isfile(osp.join(work, ckpt))
+    assert 'Distributed training is not used' not in proc.stdout + proc.stderr
+    log = proc.stdout + proc.stderr
+    assert "'world_size': 2" in log or 'world_size: 2' in log or \
+        'World size: 2' in log, log[-2000:]
