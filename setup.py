@@ -1,17 +1,11 @@
 """Install mmscalablevit.
 
-Besides the Python package, installs ship the configs, tools and model index
-under ``mmscalablevit/.mim`` (the OpenMMLab convention that makes
-``_base_ = ['mmscalablevit::scalablevit/<config>.py']`` resolve):
-
-* ``.mim/configs/<entry>``: every entry of ``configs/`` (flat configs,
-  ``_base_``, quick-start configs, metafiles);
-* ``.mim/configs/scalablevit/``: the whole ``configs/`` tree again, because
-  mmengine only accepts ``pkg::dir/file.py`` paths;
-* ``.mim/tools/`` and ``.mim/model-index.yml``.
-
-Editable installs (``pip install -e .``: setuptools' ``editable_wheel``, or the
-legacy ``develop``) link to the sources; wheels and sdists copy them.
+Besides the Python package, installs ship ``configs/``, ``tools/`` and
+``model-index.yml`` under ``mmscalablevit/.mim`` (the OpenMMLab convention;
+``_base_ = ['mmscalablevit::scalablevit/<config>.py']`` reads them from there
+in a wheel install, see ``mmscalablevit/utils/environment.py``). Editable
+installs (``pip install -e .``: setuptools' ``editable_wheel``, or the legacy
+``develop``) link to the sources; wheels and sdists copy them.
 """
 import os
 import os.path as osp
@@ -44,25 +38,22 @@ def _place(src, dst, link):
         except OSError:  # file systems without symlinks: copy instead
             pass
     if osp.isdir(src):
-        shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
-            '__pycache__', '*.pyc'))
+        shutil.copytree(
+            src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
     else:
         shutil.copyfile(src, dst)
 
 
 def build_mim_folder():
-    commands = {'develop', 'editable_wheel', 'bdist_wheel', 'sdist', 'build',
-                'build_py', 'install', 'egg_info'}
+    commands = {
+        'develop', 'editable_wheel', 'bdist_wheel', 'sdist', 'build',
+        'build_py', 'install', 'egg_info'
+    }
     if not commands & set(sys.argv[1:]):
         return
     link = bool({'develop', 'editable_wheel'} & set(sys.argv[1:]))
-    configs = osp.join(ROOT, 'configs')
-    for entry in sorted(os.listdir(configs)):
-        _place(osp.join(configs, entry), osp.join(MIM, 'configs', entry), link)
-    _place(configs, osp.join(MIM, 'configs', 'scalablevit'), link)
-    _place(osp.join(ROOT, 'tools'), osp.join(MIM, 'tools'), link)
-    _place(osp.join(ROOT, 'model-index.yml'),
-           osp.join(MIM, 'model-index.yml'), link)
+    for entry in ('configs', 'tools', 'model-index.yml'):
+        _place(osp.join(ROOT, entry), osp.join(MIM, entry), link)
 
 
 def read_requirements(name):

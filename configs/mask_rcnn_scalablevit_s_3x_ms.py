@@ -3,16 +3,23 @@
 # Precision: fp32 (paper silent; Twins used a static fp16 loss scale of 512
 # here: train with --amp, or optim_wrapper.type='AmpOptimWrapper' and
 # loss_scale=512., to mirror it).
-_base_ = [
-    './mask_rcnn_scalablevit_s_1x.py', './_base_/schedules/det_3x_ms.py'
-]
+_base_ = ['./mask_rcnn_scalablevit_s_1x.py', './_base_/schedules/det_3x_ms.py']
 
+# Items written here carry `_scope_` so that configs inheriting this one
+# through `mmscalablevit::` still build them in the toolkit's registry.
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='RandomFlip', prob=0.5),
+    dict(
+        _scope_='mmdet',
+        type='LoadImageFromFile',
+        backend_args={{_base_.backend_args}}),
+    dict(
+        _scope_='mmdet',
+        type='LoadAnnotations',
+        with_bbox=True,
+        with_mask=True),
+    dict(_scope_='mmdet', type='RandomFlip', prob=0.5),
     {{_base_.ms_resize_3x}},
-    dict(type='PackDetInputs')
+    dict(_scope_='mmdet', type='PackDetInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 

@@ -1,15 +1,18 @@
 # RetinaNet + ScalableViT-S, 3x schedule (36 epochs) with multi-scale
 # training, COCO. The 1x config with the recipe of _base_/schedules/det_3x_ms.
-_base_ = [
-    './retinanet_scalablevit_s_1x.py', './_base_/schedules/det_3x_ms.py'
-]
+_base_ = ['./retinanet_scalablevit_s_1x.py', './_base_/schedules/det_3x_ms.py']
 
+# Items written here carry `_scope_` so that configs inheriting this one
+# through `mmscalablevit::` still build them in the toolkit's registry.
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args={{_base_.backend_args}}),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='RandomFlip', prob=0.5),
+    dict(
+        _scope_='mmdet',
+        type='LoadImageFromFile',
+        backend_args={{_base_.backend_args}}),
+    dict(_scope_='mmdet', type='LoadAnnotations', with_bbox=True),
+    dict(_scope_='mmdet', type='RandomFlip', prob=0.5),
     {{_base_.ms_resize_3x}},
-    dict(type='PackDetInputs')
+    dict(_scope_='mmdet', type='PackDetInputs')
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 

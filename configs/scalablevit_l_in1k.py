@@ -3,5 +3,4 @@
 _base_ = ['./scalablevit_s_in1k.py']
 
 model = dict(
-    backbone=dict(arch='l', drop_path_rate=0.5),
-    head=dict(in_channels=1024))
+    backbone=dict(arch='l', drop_path_rate=0.5), head=dict(in_channels=1024))

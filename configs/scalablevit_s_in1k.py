@@ -41,7 +41,8 @@ model = dict(
 # Repeated augmentation, as the paper lists (the authors' main.py default
 # has it off).
 train_dataloader = dict(
-    batch_size=128, sampler=dict(_delete_=True, type='RepeatAugSampler'))
+    batch_size=128,
+    sampler=dict(_delete_=True, _scope_='mmpretrain', type='RepeatAugSampler'))
 val_dataloader = dict(batch_size=128)
 test_dataloader = val_dataloader
 

@@ -42,24 +42,26 @@ class CountedForward(nn.Module):
         if not hasattr(model, 'roi_head'):
             return model.bbox_head(feats)
         outs = model.rpn_head(feats)
-        return outs + model.roi_head.forward(feats,
-                                             self._proposals(img), None)
+        return outs + model.roi_head.forward(feats, self._proposals(img), None)
 
     def _proposals(self, img):
         from mmengine.structures import InstanceData
         H, W = img.shape[-2:]
         g = torch.Generator().manual_seed(0)
-        xy = torch.rand(self.num_proposals, 2, generator=g) * torch.tensor(
-            [W * .75, H * .75])
-        wh = torch.rand(self.num_proposals, 2, generator=g) * torch.tensor(
-            [W * .25, H * .25]) + 8
+        xy = torch.rand(
+            self.num_proposals, 2, generator=g) * torch.tensor(
+                [W * .75, H * .75])
+        wh = torch.rand(
+            self.num_proposals, 2, generator=g) * torch.tensor(
+                [W * .25, H * .25]) + 8
         return [InstanceData(bboxes=torch.cat([xy, xy + wh], 1))]
 
 
 def _backbone_attention_flops(by_module_op: Dict[str, Dict[str, int]],
                               prefix: str) -> int:
-    return sum(ops.get(name, 0) for module, ops in by_module_op.items()
-               if module == prefix for name in ('matmul', 'bmm'))
+    return sum(
+        ops.get(name, 0) for module, ops in by_module_op.items()
+        if module == prefix for name in ('matmul', 'bmm'))
 
 
 def count_flops(model: nn.Module, scope: str,

@@ -55,12 +55,16 @@ def build_backbone(name: str, with_cp: bool = False) -> nn.Module:
     if name == 'swin-t':
         from mmdet.models.backbones import SwinTransformer
         return SwinTransformer(
-            embed_dims=96, depths=[2, 2, 6, 2], num_heads=[3, 6, 12, 24],
-            window_size=7, out_indices=(0, 1, 2, 3), with_cp=with_cp)
+            embed_dims=96,
+            depths=[2, 2, 6, 2],
+            num_heads=[3, 6, 12, 24],
+            window_size=7,
+            out_indices=(0, 1, 2, 3),
+            with_cp=with_cp)
     if name == 'swin-t-mmpretrain':
         from mmpretrain.models import SwinTransformer
-        return SwinTransformer(arch='tiny', out_indices=(0, 1, 2, 3),
-                               with_cp=with_cp)
+        return SwinTransformer(
+            arch='tiny', out_indices=(0, 1, 2, 3), with_cp=with_cp)
     if name == 'twins-svt-s':
         from mmpretrain.models import SVT
         if with_cp:
@@ -133,12 +137,12 @@ def make_step(model: nn.Module, x: torch.Tensor, train: bool,
         def step():
             with torch.no_grad(), _autocast(device, amp):
                 model(x)
+
     return step
 
 
-def time_interleaved(steps: Dict[str, Callable[[], None]], device,
-                     rounds: int, repeats: int,
-                     warmup: int) -> Dict[str, List[float]]:
+def time_interleaved(steps: Dict[str, Callable[[], None]], device, rounds: int,
+                     repeats: int, warmup: int) -> Dict[str, List[float]]:
     """Seconds per call of each step: one sample per round, models
     interleaved within each round."""
     for step in steps.values():
@@ -199,8 +203,10 @@ def peak_train_memory(name: str, shape, with_cp: bool, amp: bool,
         step()
         torch.cuda.synchronize(device)
         return (torch.cuda.max_memory_allocated(device) - base) / 2**20
-    cmd = [sys.executable, '-m', 'mmscalablevit.benchmark', '--probe-memory',
-           name, '--shapes', 'x'.join(map(str, shape[1:])) + f':{shape[0]}']
+    cmd = [
+        sys.executable, '-m', 'mmscalablevit.benchmark', '--probe-memory',
+        name, '--shapes', 'x'.join(map(str, shape[1:])) + f':{shape[0]}'
+    ]
     if with_cp:
         cmd.append('--probe-with-cp')
     if amp:
@@ -213,6 +219,8 @@ def _probe_memory(name, shape, with_cp, amp):
     """Child process: peak resident-set growth of one training step."""
     torch.manual_seed(0)
     model = build_backbone(name, with_cp)
+    # a small step first: libraries and kernels load lazily on first use
+    make_step(model, torch.randn(1, 3, 64, 64), True, amp)()
     batch, h, w = shape
     x = torch.randn(batch, 3, h, w)
     step = make_step(model, x, True, amp)
@@ -229,8 +237,8 @@ def _rss_mb() -> float:
 
 
 def run(args) -> dict:
-    device = torch.device(args.device or (
-        'cuda' if torch.cuda.is_available() else 'cpu'))
+    device = torch.device(
+        args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     names = list(args.models) + [f'config:{c}' for c in args.config]
     rate = matmul_rate(device)
     results = dict(
@@ -255,8 +263,8 @@ def run(args) -> dict:
             else:
                 models[name], scopes[name] = build_backbone(name), None
             models[name].to(device)
-        modes = [('inference', False)] + ([('train', False)] if args.train
-                                          else [])
+        modes = [('inference', False)
+                 ] + ([('train', False)] if args.train else [])
         if args.train and args.with_cp:
             modes.append(('train', True))
         for mode, with_cp in modes:
@@ -269,15 +277,18 @@ def run(args) -> dict:
                         continue
                     model = build_backbone(name, True).to(device)
                 steps[name] = make_step(model, x, mode == 'train', args.amp)
-            times = time_interleaved(steps, device, args.rounds,
-                                     args.repeats, args.warmup)
+            times = time_interleaved(steps, device, args.rounds, args.repeats,
+                                     args.warmup)
             base = statistics.median(times[args.baseline]) \
                 if args.baseline in times else None
             for name, samples in times.items():
                 median = statistics.median(samples)
                 row = dict(
-                    model=name, mode=mode, with_cp=with_cp,
-                    shape=f'{h}x{w}', batch=batch,
+                    model=name,
+                    mode=mode,
+                    with_cp=with_cp,
+                    shape=f'{h}x{w}',
+                    batch=batch,
                     latency_ms=median * 1e3,
                     throughput=batch / median,
                     spread=(max(samples) - min(samples)) / median,
@@ -299,9 +310,10 @@ def _add_memory_ratios(results):
         if 'peak_memory_mb' not in row:
             continue
         for other in results['rows']:
-            if (other['model'] == results['baseline'] and other['mode'] ==
-                    'train' and not other['with_cp'] and other['shape'] ==
-                    row['shape'] and 'peak_memory_mb' in other):
+            if (other['model'] == results['baseline']
+                    and other['mode'] == 'train' and not other['with_cp']
+                    and other['shape'] == row['shape']
+                    and 'peak_memory_mb' in other):
                 row['memory_ratio_to_baseline'] = \
                     row['peak_memory_mb'] / other['peak_memory_mb']
             if (other['model'] == row['model'] and other['mode'] == 'train'
@@ -344,35 +356,51 @@ def to_markdown(results: dict) -> str:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Benchmark ScalableViT against the stack\'s backbones')
-    parser.add_argument('--models', nargs='*',
-                        default=['scalablevit-s', 'swin-t', 'twins-svt-s'],
-                        help=f'backbones: {", ".join(BACKBONES)}')
-    parser.add_argument('--config', nargs='*', default=[],
-                        help='configs whose whole models are timed')
-    parser.add_argument('--shapes', nargs='+', default=['224x224:8'],
-                        help='inputs as HxW:BATCH')
+    parser.add_argument(
+        '--models',
+        nargs='*',
+        default=['scalablevit-s', 'swin-t', 'twins-svt-s'],
+        help=f'backbones: {", ".join(BACKBONES)}')
+    parser.add_argument(
+        '--config',
+        nargs='*',
+        default=[],
+        help='configs whose whole models are timed')
+    parser.add_argument(
+        '--shapes',
+        nargs='+',
+        default=['224x224:8'],
+        help='inputs as HxW:BATCH')
     parser.add_argument('--baseline', default='swin-t')
-    parser.add_argument('--train', action='store_true',
-                        help='also time forward + backward')
-    parser.add_argument('--with-cp', action='store_true',
-                        help='also time training with activation '
-                        'checkpointing')
-    parser.add_argument('--memory', action='store_true',
-                        help='peak memory of the training step')
-    parser.add_argument('--flops', action='store_true',
-                        help='FLOPs and achieved FLOP rate')
-    parser.add_argument('--amp', action='store_true',
-                        help='autocast (fp16 on CUDA, bf16 on CPU)')
-    parser.add_argument('--device', help='cpu or cuda (default: cuda if '
-                        'available)')
+    parser.add_argument(
+        '--train', action='store_true', help='also time forward + backward')
+    parser.add_argument(
+        '--with-cp',
+        action='store_true',
+        help='also time training with activation '
+        'checkpointing')
+    parser.add_argument(
+        '--memory',
+        action='store_true',
+        help='peak memory of the training step')
+    parser.add_argument(
+        '--flops', action='store_true', help='FLOPs and achieved FLOP rate')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='autocast (fp16 on CUDA, bf16 on CPU)')
+    parser.add_argument(
+        '--device', help='cpu or cuda (default: cuda if '
+        'available)')
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--out-dir', help='write benchmark.json and '
-                        'benchmark.md here')
+    parser.add_argument(
+        '--out-dir', help='write benchmark.json and '
+        'benchmark.md here')
     parser.add_argument('--probe-memory', help=argparse.SUPPRESS)
-    parser.add_argument('--probe-with-cp', action='store_true',
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--probe-with-cp', action='store_true', help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 

@@ -22,7 +22,8 @@ import torch
 
 # official key pattern -> this package's key
 _BACKBONE_RENAMES = [
-    (re.compile(r'^patch_embeds\.(\d+)\.proj\.'), r'patch_embeds.\1.projection.'),
+    (re.compile(r'^patch_embeds\.(\d+)\.proj\.'),
+     r'patch_embeds.\1.projection.'),
     (re.compile(r'^pos_block\.(\d+)\.proj\.0\.'), r'pos_block.\1.proj.'),
     (re.compile(r'\.mlp\.fc1\.'), '.ffn.layers.0.0.'),
     (re.compile(r'\.mlp\.fc2\.'), '.ffn.layers.1.'),
@@ -67,9 +68,10 @@ def safe_globals() -> list:
             allowed.append((multiarray._reconstruct, module + '._reconstruct'))
             allowed.append((multiarray.scalar, module + '.scalar'))
         allowed += [np.dtype, np.ndarray]
-        allowed += [type(np.dtype(t)) for t in
-                    ('float64', 'float32', 'float16', 'int64', 'int32',
-                     'uint8', 'bool')]
+        allowed += [
+            type(np.dtype(t)) for t in ('float64', 'float32', 'float16',
+                                        'int64', 'int32', 'uint8', 'bool')
+        ]
     except ImportError:  # pragma: no cover
         pass
     try:
@@ -88,8 +90,10 @@ def load_file(path: str) -> dict:
             'ImageNet weights, convert them with '
             'tools/model_converters/scalablevit2mm.py SRC DST (or point '
             'init_cfg at the downloaded file directly), and set the path.')
-    with torch.serialization.safe_globals(safe_globals()):
-        return torch.load(path, map_location='cpu', weights_only=True)
+    # added globally (not with the safe_globals context manager, whose exit
+    # would also remove the same entries that the import registered)
+    torch.serialization.add_safe_globals(safe_globals())
+    return torch.load(path, map_location='cpu', weights_only=True)
 
 
 def unwrap_state_dict(ckpt) -> Dict[str, torch.Tensor]:
@@ -119,9 +123,9 @@ def _rename_backbone_key(key: str) -> str:
     return key
 
 
-def convert_official_state_dict(state_dict: Dict[str, torch.Tensor],
-                                task: str = 'backbone'
-                                ) -> 'OrderedDict[str, torch.Tensor]':
+def convert_official_state_dict(
+        state_dict: Dict[str, torch.Tensor],
+        task: str = 'backbone') -> 'OrderedDict[str, torch.Tensor]':
     """Map the authors' keys to this package's.
 
     Args:
@@ -164,7 +168,8 @@ def _summarise(keys, limit: int = 12) -> str:
     return f'{len(keys)}: {shown}{more}'
 
 
-def backbone_state_dict_from(ckpt, backbone: torch.nn.Module,
+def backbone_state_dict_from(ckpt,
+                             backbone: torch.nn.Module,
                              prefix: Optional[str] = None):
     """Pick and convert the backbone part of any supported checkpoint."""
     state_dict = unwrap_state_dict(ckpt)
@@ -192,7 +197,8 @@ def backbone_state_dict_from(ckpt, backbone: torch.nn.Module,
     return state_dict
 
 
-def check_fits(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor],
+def check_fits(model: torch.nn.Module,
+               state_dict: Dict[str, torch.Tensor],
                source: str = 'checkpoint'):
     """Raise :class:`CheckpointMismatchError` naming every missing,
     unexpected and wrongly shaped key."""
@@ -232,4 +238,5 @@ def load_backbone_checkpoint(backbone: torch.nn.Module,
     logger = MMLogger.get_current_instance()
     print_log(
         f'ScalableViT: loaded {len(state_dict)}/{len(state_dict)} backbone '
-        f'keys from {path}', logger=logger)
+        f'keys from {path}',
+        logger=logger)

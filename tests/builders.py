@@ -90,7 +90,10 @@ def small_pipeline(cfg: Config, train: bool):
     ]
 
 
-def batch(cfg: Config, data_root: str, n: int = 2, train: bool = True,
+def batch(cfg: Config,
+          data_root: str,
+          n: int = 2,
+          train: bool = True,
           pipeline=None):
     ds = dataset(cfg, pipeline or small_pipeline(cfg, train), data_root,
                  'train' if train else 'val')

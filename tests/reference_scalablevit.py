@@ -21,8 +21,8 @@ def _linear(x, sd, key):
 
 
 def _dwconv(x, sd, key, **kw):
-    return F.conv2d(x, sd[key + '.weight'], sd[key + '.bias'],
-                    groups=x.shape[1], **kw)
+    return F.conv2d(
+        x, sd[key + '.weight'], sd[key + '.bias'], groups=x.shape[1], **kw)
 
 
 def _attend(q, k, v, scale):
@@ -37,8 +37,10 @@ def _iwsa(x, H, W, sd, p, heads, ws):
     out = torch.zeros(B, H, W, heads, d, dtype=x.dtype)
     for r in range(0, H, ws):
         for c in range(0, W, ws):
-            qw, kw, vw = (m[:, r:r + ws, c:c + ws].reshape(B, -1, heads, d)
-                          .transpose(1, 2) for m in maps)
+            qw, kw, vw = (
+                m[:, r:r + ws, c:c + ws].reshape(B, -1, heads,
+                                                 d).transpose(1, 2)
+                for m in maps)
             h, w = min(ws, H - r), min(ws, W - c)
             o = _attend(qw, kw, vw, d**-0.5).transpose(1, 2)
             out[:, r:r + ws, c:c + ws] = o.reshape(B, h, w, heads, d)
@@ -58,13 +60,13 @@ def _ssa(x, H, W, sd, p, heads, sr, c_ratio):
         m = _dwconv(m, sd, p + 'reduction.0', stride=sr)
         m = F.conv2d(m, sd[p + 'reduction.1.weight'],
                      sd[p + 'reduction.1.bias'])
-        ctx = F.gelu(_ln(m.flatten(2).transpose(1, 2), sd, p + 'norm_act.0',
-                         eps=1e-5))
+        ctx = F.gelu(
+            _ln(m.flatten(2).transpose(1, 2), sd, p + 'norm_act.0', eps=1e-5))
         k, v = _linear(ctx, sd, p + 'k'), _linear(ctx, sd, p + 'v')
     else:
         k, v = _linear(x, sd, p + 'kv').split(C, dim=-1)
-    q, k, v = (t.reshape(B, t.shape[1], heads, -1).transpose(1, 2)
-               for t in (q, k, v))
+    q, k, v = (
+        t.reshape(B, t.shape[1], heads, -1).transpose(1, 2) for t in (q, k, v))
     out = _attend(q, k, v, scale).transpose(1, 2).reshape(B, N, C)
     return _linear(out, sd, p + 'proj')
 
@@ -75,9 +77,12 @@ def reference_forward(sd, config, x):
     outs = []
     for i, C in enumerate(config['embed_dims']):
         stride, pad = (4, 3) if i == 0 else (2, 1)
-        x = F.conv2d(x, sd[f'patch_embeds.{i}.proj.weight'],
-                     sd[f'patch_embeds.{i}.proj.bias'], stride=stride,
-                     padding=pad)
+        x = F.conv2d(
+            x,
+            sd[f'patch_embeds.{i}.proj.weight'],
+            sd[f'patch_embeds.{i}.proj.bias'],
+            stride=stride,
+            padding=pad)
         B, _, H, W = x.shape
         t = _ln(x.flatten(2).transpose(1, 2), sd, f'patch_embeds.{i}.norm')
         for j in range(config['depths'][i]):
@@ -85,15 +90,14 @@ def reference_forward(sd, config, x):
             h = _ln(t, sd, p + 'norm1')
             ws = config['wss'][i]
             if j % 2 == 0 and ws > 1:
-                t = t + _iwsa(h, H, W, sd, p + 'attn.',
-                              config['num_heads'][i], ws)
+                t = t + _iwsa(h, H, W, sd, p + 'attn.', config['num_heads'][i],
+                              ws)
             else:
-                t = t + _ssa(h, H, W, sd, p + 'attn.',
-                             config['num_heads'][i], config['sr_ratios'][i],
-                             config['c_ratios'][i])
+                t = t + _ssa(h, H, W, sd, p + 'attn.', config['num_heads'][i],
+                             config['sr_ratios'][i], config['c_ratios'][i])
             h = _ln(t, sd, p + 'norm2')
-            t = t + _linear(F.gelu(_linear(h, sd, p + 'mlp.fc1')), sd,
-                            p + 'mlp.fc2')
+            t = t + _linear(
+                F.gelu(_linear(h, sd, p + 'mlp.fc1')), sd, p + 'mlp.fc2')
             if j == 0:
                 m = t.transpose(1, 2).reshape(B, C, H, W)
                 m = m + _dwconv(m, sd, f'pos_block.{i}.proj.0', padding=1)

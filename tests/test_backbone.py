@@ -9,8 +9,7 @@ from mmscalablevit.checkpoint import convert_official_state_dict
 from mmscalablevit.models import ScalableViT
 
 # Backbone parameters of the released code (no final norm, no head).
-RELEASED_BACKBONE_PARAMS = {'s': 25_793_008, 'b': 74_625_072,
-                            'l': 100_983_200}
+RELEASED_BACKBONE_PARAMS = {'s': 25_793_008, 'b': 74_625_072, 'l': 100_983_200}
 
 
 def n_params(module):
@@ -37,14 +36,13 @@ def test_s_output_shapes_at_detection_size():
     model = ScalableViT('s').eval()
     with torch.no_grad():
         outs = model(torch.randn(1, 3, 800 // 4, 1216 // 4))
-    assert [tuple(o.shape) for o in outs] == [(1, 64, 50, 76),
-                                              (1, 128, 25, 38),
-                                              (1, 256, 13, 19),
-                                              (1, 512, 7, 10)]
+    assert [tuple(o.shape)
+            for o in outs] == [(1, 64, 50, 76), (1, 128, 25, 38),
+                               (1, 256, 13, 19), (1, 512, 7, 10)]
 
 
-@pytest.mark.parametrize('size', [(224, 224), (333, 517), (65, 97),
-                                  (32, 32), (100, 37), (256, 200)])
+@pytest.mark.parametrize('size', [(224, 224), (333, 517), (65, 97), (32, 32),
+                                  (100, 37), (256, 200)])
 def test_output_shapes_any_size(size):
     H, W = size
     model = ScalableViT(TINY_ARCH).eval()
@@ -99,8 +97,10 @@ def test_batch_items_are_independent():
 def test_frozen_stages():
     model = ScalableViT(TINY_ARCH, frozen_stages=2)
     model.train()
-    frozen = [model.patch_embeds[0], model.patch_embeds[1], model.stages[0],
-              model.stages[1], model.pos_block[0], model.pos_block[1]]
+    frozen = [
+        model.patch_embeds[0], model.patch_embeds[1], model.stages[0],
+        model.stages[1], model.pos_block[0], model.pos_block[1]
+    ]
     for module in frozen:
         assert not module.training
         assert all(not p.requires_grad for p in module.parameters())
@@ -129,14 +129,16 @@ def test_with_cp_matches_plain_forward_and_backward():
     sum((o * o).sum() for o in outs_a).backward()
     sum((o * o).sum() for o in outs_b).backward()
     for (name, pa), pb in zip(plain.named_parameters(), ckpt.parameters()):
-        torch.testing.assert_close(pa.grad, pb.grad, rtol=1e-5, atol=1e-6,
-                                   msg=name)
+        torch.testing.assert_close(
+            pa.grad, pb.grad, rtol=1e-5, atol=1e-6, msg=name)
 
 
 def test_drop_path_schedule_is_linear_over_all_blocks():
     model = ScalableViT(TINY_ARCH, drop_path_rate=0.35)
-    rates = [0. if isinstance(b.drop_path, torch.nn.Identity) else
-             b.drop_path.drop_prob for s in model.stages for b in s]
+    rates = [
+        0. if isinstance(b.drop_path, torch.nn.Identity) else
+        b.drop_path.drop_prob for s in model.stages for b in s
+    ]
     expected = torch.linspace(0, 0.35, 8).tolist()
     assert rates == pytest.approx(expected)
 
@@ -164,8 +166,10 @@ def test_official_init_statistics():
 
 # ------------------------------------------------------------ bad input
 def test_unknown_arch_lists_valid_ones():
-    with pytest.raises(ValueError, match=r"Unknown ScalableViT arch 'xl'.*"
-                       r"'b', 'base', 'l', 'large', 's', 'small'"):
+    with pytest.raises(
+            ValueError,
+            match=r"Unknown ScalableViT arch 'xl'.*"
+            r"'b', 'base', 'l', 'large', 's', 'small'"):
         ScalableViT(arch='xl')
 
 
@@ -173,8 +177,10 @@ def test_custom_arch_missing_and_unknown_keys():
     arch = dict(TINY_ARCH)
     arch.pop('window_sizes')
     arch['wss'] = [7, 7, 7, 7]
-    with pytest.raises(ValueError, match=r"missing keys \['window_sizes'\], "
-                       r"unknown keys \['wss'\]"):
+    with pytest.raises(
+            ValueError,
+            match=r"missing keys \['window_sizes'\], "
+            r"unknown keys \['wss'\]"):
         ScalableViT(arch=arch)
 
 

@@ -18,7 +18,10 @@ def deit_style_file(official, path, extra=None):
     'model', plus optimizer state and an argparse.Namespace."""
     ckpt = {
         'model': dict(official['state_dict']),
-        'optimizer': {'state': {}, 'param_groups': []},
+        'optimizer': {
+            'state': {},
+            'param_groups': []
+        },
         'epoch': 299,
         'args': argparse.Namespace(model='scalable_vit_small', lr=1e-3),
     }
@@ -65,13 +68,16 @@ def test_converter_tool_backbone_and_classifier(official, tmp_path):
     src = deit_style_file(official, tmp_path / 'official.pth')
     dst = tmp_path / 'converted.pth'
     tool = f'{ROOT}/tools/model_converters/scalablevit2mm.py'
-    proc = subprocess.run([sys.executable, tool, src, str(dst)],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, tool, src, str(dst)],
+        capture_output=True,
+        text=True,
+        check=True)
     assert 'backbone' in proc.stdout
     converted = torch.load(dst, weights_only=True)
     assert set(converted) == {'state_dict', 'meta'}
-    assert not any(k.startswith(('head.', 'norm.'))
-                   for k in converted['state_dict'])
+    assert not any(
+        k.startswith(('head.', 'norm.')) for k in converted['state_dict'])
     model = ScalableViT(
         arch_from_official(official['config']),
         init_cfg=dict(type='Pretrained', checkpoint=str(dst)))
@@ -80,8 +86,11 @@ def test_converter_tool_backbone_and_classifier(official, tmp_path):
         assert (out - ref).abs().max() <= 1e-5 * ref.abs().max()
 
     cls_dst = tmp_path / 'classifier.pth'
-    subprocess.run([sys.executable, tool, src, str(cls_dst), '--task',
-                    'classifier'], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, tool, src,
+         str(cls_dst), '--task', 'classifier'],
+        check=True,
+        capture_output=True)
     keys = torch.load(cls_dst, weights_only=True)['state_dict'].keys()
     assert 'backbone.norm.weight' in keys
     assert 'head.layers.1.fc.weight' in keys
@@ -101,21 +110,25 @@ def test_converter_names_the_variant(tmp_path):
         inv[k] = v
     src = tmp_path / 'official_s.pth'
     torch.save({'model': inv}, src)
-    proc = subprocess.run(
-        [sys.executable, f'{ROOT}/tools/model_converters/scalablevit2mm.py',
-         str(src), str(tmp_path / 'out.pth')],
-        capture_output=True, text=True, check=True)
+    proc = subprocess.run([
+        sys.executable, f'{ROOT}/tools/model_converters/scalablevit2mm.py',
+        str(src),
+        str(tmp_path / 'out.pth')
+    ],
+                          capture_output=True,
+                          text=True,
+                          check=True)
     assert 'ScalableViT-S' in proc.stdout
 
 
 def test_wrong_variant_is_refused_with_key_names(official, tmp_path):
     path = deit_style_file(official, tmp_path / 'official.pth')
-    model = ScalableViT(TINY_ARCH,
-                        init_cfg=dict(type='Pretrained', checkpoint=path))
-    with pytest.raises(CheckpointMismatchError,
-                       match=r'shape mismatches.*patch_embeds\.0\.'
-                       r'projection\.weight \(32, 3, 7, 7\) vs \(16, 3, 7, 7\)'
-                       ) as err:
+    model = ScalableViT(
+        TINY_ARCH, init_cfg=dict(type='Pretrained', checkpoint=path))
+    with pytest.raises(
+            CheckpointMismatchError,
+            match=r'shape mismatches.*patch_embeds\.0\.'
+            r'projection\.weight \(32, 3, 7, 7\) vs \(16, 3, 7, 7\)') as err:
         model.init_weights()
     assert 'arch matches the checkpoint' in str(err.value)
 
@@ -126,9 +139,9 @@ def test_missing_and_unexpected_keys_are_named(official, tmp_path):
     sd['stages.1.1.attn.extra.weight'] = torch.zeros(1)
     path = tmp_path / 'broken.pth'
     torch.save({'model': sd}, path)
-    model = ScalableViT(arch_from_official(official['config']),
-                        init_cfg=dict(type='Pretrained',
-                                      checkpoint=str(path)))
+    model = ScalableViT(
+        arch_from_official(official['config']),
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     with pytest.raises(CheckpointMismatchError) as err:
         model.init_weights()
     msg = str(err.value)
@@ -144,9 +157,9 @@ def test_downstream_checkpoint_with_backbone_prefix(official, tmp_path):
     sd['neck.lateral_convs.0.conv.weight'] = torch.zeros(2)
     path = tmp_path / 'detector.pth'
     torch.save({'state_dict': sd, 'meta': {}}, path)
-    model = ScalableViT(arch_from_official(official['config']),
-                        init_cfg=dict(type='Pretrained',
-                                      checkpoint=str(path)))
+    model = ScalableViT(
+        arch_from_official(official['config']),
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     model.init_weights()
     for (k, a), b in zip(model.state_dict().items(),
                          src.state_dict().values()):
@@ -154,7 +167,8 @@ def test_downstream_checkpoint_with_backbone_prefix(official, tmp_path):
 
 
 def test_missing_file_explains_where_weights_come_from():
-    model = ScalableViT(TINY_ARCH, init_cfg=dict(
-        type='Pretrained', checkpoint='checkpoints/nowhere.pth'))
+    model = ScalableViT(
+        TINY_ARCH,
+        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/nowhere.pth'))
     with pytest.raises(FileNotFoundError, match='scalablevit2mm.py'):
         model.init_weights()

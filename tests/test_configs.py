@@ -43,15 +43,18 @@ def test_config_builds_trains_and_infers(name, tiny_data):
     model.init_weights()
 
     # one training step through the config's own optimizer settings
-    optim_wrapper = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
+    optim_wrapper = build_optim_wrapper(model,
+                                        copy.deepcopy(cfg.optim_wrapper))
     model.train()
     data = model.data_preprocessor(batch(cfg, tiny_data, 2, train=True), True)
     losses = model(**data, mode='loss')
     loss = loss_of(losses)
     assert torch.isfinite(loss)
     optim_wrapper.backward(loss)
-    no_grad = [n for n, p in model.named_parameters()
-               if p.requires_grad and p.grad is None]
+    no_grad = [
+        n for n, p in model.named_parameters()
+        if p.requires_grad and p.grad is None
+    ]
     assert not no_grad, f'parameters without gradient: {no_grad[:5]}'
     before = model.backbone.patch_embeds[0].projection.weight.detach().clone()
     optim_wrapper.step()
@@ -87,8 +90,7 @@ def test_real_pipelines_run(name, tiny_data):
     cfg = load_config(name)
     scope = cfg.default_scope
     train = dataset(cfg, cfg.train_dataloader.dataset.pipeline, tiny_data)
-    test = dataset(cfg, cfg.test_dataloader.dataset.pipeline, tiny_data,
-                   'val')
+    test = dataset(cfg, cfg.test_dataloader.dataset.pipeline, tiny_data, 'val')
     for _ in range(3):
         sample = train[0]
         h, w = sample['inputs'].shape[-2:]
@@ -96,8 +98,9 @@ def test_real_pipelines_run(name, tiny_data):
             assert min(h, w) == 800 or max(h, w) == 1333
         elif scope == 'mmdet':  # 3x: short side from [480, 800] (or cropped)
             assert min(h, w) <= 800 and max(h, w) <= 1333
-        elif scope == 'mmseg':
-            assert (h, w) == (512, 512)
+        elif scope == 'mmseg':  # cropped to <= 512, padded by the model
+            assert h <= 512 and w <= 512
+            assert tuple(cfg.model.data_preprocessor.size) == (512, 512)
         else:
             assert (h, w) == (224, 224)
     h, w = test[0]['inputs'].shape[-2:]
@@ -116,9 +119,9 @@ def test_upernet_tta_inference(tiny_data):
     from mmseg.registry import MODELS
     cfg = load_config('upernet_scalablevit_s_160k_ade20k')
     resizes, flips = cfg.tta_pipeline[1].transforms[:2]
-    assert [r.scale for r in resizes] == [(int(2048 * r), int(512 * r))
-                                          for r in (0.5, 0.75, 1.0, 1.25,
-                                                    1.5, 1.75)]
+    assert [r.scale
+            for r in resizes] == [(int(2048 * r), int(512 * r))
+                                  for r in (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)]
     assert sorted(f.prob for f in flips) == [0., 1.]
     pipeline = copy.deepcopy(cfg.tta_pipeline)
     for r in pipeline[1].transforms[0]:
@@ -128,5 +131,5 @@ def test_upernet_tta_inference(tiny_data):
     tta.eval()
     with torch.no_grad():
         preds = tta.test_step(data)
-    assert len(data['inputs'][0]) == 12
+    assert len(data['inputs']) == 12  # 6 scales x 2 flips
     assert tuple(preds[0].pred_sem_seg.data.shape[-2:]) == preds[0].ori_shape

@@ -20,8 +20,11 @@ PAPER = {
     'scalablevit_l_in1k': ((224, 224), 14.7),
 }
 # The released classifiers counted by fvcore / mmengine (matmuls included).
-RELEASED_TOTAL = {'scalablevit_s_in1k': 4.285, 'scalablevit_b_in1k': 8.827,
-                  'scalablevit_l_in1k': 15.027}
+RELEASED_TOTAL = {
+    'scalablevit_s_in1k': 4.285,
+    'scalablevit_b_in1k': 8.827,
+    'scalablevit_l_in1k': 15.027
+}
 
 
 @pytest.mark.parametrize('name', sorted(PAPER))
@@ -31,23 +34,26 @@ def test_flops_match_paper(name):
     flops = count_flops(build_model(cfg), cfg.default_scope, shape)
     assert abs(flops['without_attention'] / 1e9 / paper - 1) < 0.03
     assert flops['attention'] > 0
-    assert flops['total'] == pytest.approx(
-        flops['without_attention'] + flops['attention'])
+    assert flops['total'] == pytest.approx(flops['without_attention'] +
+                                           flops['attention'])
 
 
 @pytest.mark.parametrize('name', sorted(RELEASED_TOTAL))
 def test_classifier_flops_match_released_code(name):
     cfg = load_config(name)
     flops = count_flops(build_model(cfg), 'mmpretrain', (224, 224))
-    assert flops['total'] / 1e9 == pytest.approx(RELEASED_TOTAL[name],
-                                                 abs=0.01)
+    assert flops['total'] / 1e9 == pytest.approx(
+        RELEASED_TOTAL[name], abs=0.01)
 
 
 def test_get_flops_tool_prints_both_conventions():
-    proc = subprocess.run(
-        [sys.executable, f'{ROOT}/tools/analysis_tools/get_flops.py',
-         f'{ROOT}/configs/scalablevit_s_in1k.py'],
-        capture_output=True, text=True, check=True)
+    proc = subprocess.run([
+        sys.executable, f'{ROOT}/tools/analysis_tools/get_flops.py',
+        f'{ROOT}/configs/scalablevit_s_in1k.py'
+    ],
+                          capture_output=True,
+                          text=True,
+                          check=True)
     out = proc.stdout
     assert 'Input shape: 3 x 224 x 224' in out
     assert 'Params: 32.00 M (32,000,472)' in out

@@ -29,8 +29,8 @@ def test_every_config_listed_once():
         osp.relpath(p, ROOT)
         for p in glob.glob(osp.join(ROOT, 'configs', '*.py')))
     assert sorted(listed) == shipped
-    assert [m['Name'] for m in metafile_models()] == [
-        osp.splitext(osp.basename(c))[0] for c in listed]
+    assert [m['Name'] for m in metafile_models()
+            ] == [osp.splitext(osp.basename(c))[0] for c in listed]
 
 
 @pytest.mark.parametrize('model', metafile_models(), ids=lambda m: m['Name'])
@@ -38,8 +38,7 @@ def test_metafile_entry_is_consistent(model):
     for key in ('Name', 'Config', 'Metadata', 'Results', 'In Collection'):
         assert key in model
     meta = model['Metadata']
-    assert meta['Parameters'] == pytest.approx(PARAMS[model['Name']],
-                                               rel=2e-4)
+    assert meta['Parameters'] == pytest.approx(PARAMS[model['Name']], rel=2e-4)
     assert meta['FLOPs'] > 0 and meta['Batch Size'] in (16, 1024)
     for result in model['Results']:
         assert result['Dataset'] in ('COCO', 'ADE20K', 'ImageNet-1k')

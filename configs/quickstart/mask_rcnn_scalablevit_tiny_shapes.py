@@ -28,8 +28,7 @@ model = dict(
     roi_head=dict(
         bbox_roi_extractor=dict(out_channels=channels, roi_layer=roi_layer),
         bbox_head=dict(
-            in_channels=channels,
-            fc_out_channels=512,
+            in_channels=channels, fc_out_channels=512,
             num_classes=num_classes),
         mask_roi_extractor=dict(out_channels=channels, roi_layer=roi_layer),
         mask_head=dict(
@@ -41,18 +40,29 @@ model = dict(
         rcnn=dict(sampler=dict(num=128))),
     test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=300)))
 
+# Items written here carry `_scope_` so that configs inheriting this one
+# through `mmscalablevit::` still build them in the toolkit's registry.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
+    dict(_scope_='mmdet', type='LoadImageFromFile'),
+    dict(
+        _scope_='mmdet',
+        type='LoadAnnotations',
+        with_bbox=True,
+        with_mask=True),
+    dict(_scope_='mmdet', type='Resize', scale=img_scale, keep_ratio=True),
+    dict(_scope_='mmdet', type='RandomFlip', prob=0.5),
+    dict(_scope_='mmdet', type='PackDetInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(_scope_='mmdet', type='LoadImageFromFile'),
+    dict(_scope_='mmdet', type='Resize', scale=img_scale, keep_ratio=True),
     dict(
+        _scope_='mmdet',
+        type='LoadAnnotations',
+        with_bbox=True,
+        with_mask=True),
+    dict(
+        _scope_='mmdet',
         type='PackDetInputs',
         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                    'scale_factor'))
@@ -85,8 +95,7 @@ test_evaluator = val_evaluator
 max_epochs = 12
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 optim_wrapper = dict(
-    optimizer=dict(lr=4e-4, weight_decay=0.05),
-    clip_grad=dict(max_norm=5.0))
+    optimizer=dict(lr=4e-4, weight_decay=0.05), clip_grad=dict(max_norm=5.0))
 param_scheduler = [
     dict(
         _scope_='mmdet',

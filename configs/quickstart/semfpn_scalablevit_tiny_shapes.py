@@ -22,26 +22,34 @@ model = dict(
     neck=dict(in_channels={{_base_.scalablevit_tiny_channels}}),
     decode_head=dict(num_classes=4))
 
+# Items written here carry `_scope_` so that configs inheriting this one
+# through `mmscalablevit::` still build them in the toolkit's registry.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(_scope_='mmseg', type='LoadImageFromFile'),
+    dict(_scope_='mmseg', type='LoadAnnotations', reduce_zero_label=True),
     dict(
+        _scope_='mmseg',
         type='RandomResize',
         scale=img_scale,
         ratio_range=(0.75, 1.25),
         keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs')
+    dict(
+        _scope_='mmseg',
+        type='RandomCrop',
+        crop_size=crop_size,
+        cat_max_ratio=0.75),
+    dict(_scope_='mmseg', type='RandomFlip', prob=0.5),
+    dict(_scope_='mmseg', type='PhotoMetricDistortion'),
+    dict(_scope_='mmseg', type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='PackSegInputs')
+    dict(_scope_='mmseg', type='LoadImageFromFile'),
+    dict(_scope_='mmseg', type='Resize', scale=img_scale, keep_ratio=True),
+    dict(_scope_='mmseg', type='LoadAnnotations', reduce_zero_label=True),
+    dict(_scope_='mmseg', type='PackSegInputs')
 ]
 dataset = dict(
+    _scope_='mmseg',
     type='BaseSegDataset',
     data_root=data_root,
     metainfo=metainfo,

@@ -21,7 +21,8 @@ def toolkit_of(cfg: Config) -> str:
     return scope
 
 
-def load_config(path: str, cfg_options: Optional[dict] = None,
+def load_config(path: str,
+                cfg_options: Optional[dict] = None,
                 launcher: str = 'none',
                 work_dir: Optional[str] = None) -> Config:
     """Read a config, apply ``--cfg-options``, the launcher and the work

@@ -17,7 +17,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--work-dir', help='the dir to save the evaluation metrics')
     parser.add_argument(
-        '--out', help='detection: dump predictions to this .pkl file; '
+        '--out',
+        help='detection: dump predictions to this .pkl file; '
         'segmentation: save the predicted maps in this directory; '
         'classification: dump predictions to this file')
     parser.add_argument(
@@ -27,15 +28,20 @@ def parse_args(argv=None):
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
-        '--tta', action='store_true',
+        '--tta',
+        action='store_true',
         help='test-time augmentation (the config\'s tta_model and '
         'tta_pipeline; detection and classification fall back to flip)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config settings, key=value')
     parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none', help='job launcher')
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     set_local_rank(args.local_rank)
@@ -70,8 +76,10 @@ def _flip_tta_pipeline(cfg, pack):
     pipeline = deepcopy(data_cfg.pipeline)
     pipeline[-1] = dict(
         type='TestTimeAug',
-        transforms=[[dict(type='RandomFlip', prob=1.),
-                     dict(type='RandomFlip', prob=0.)], [pack]])
+        transforms=[[
+            dict(type='RandomFlip', prob=1.),
+            dict(type='RandomFlip', prob=0.)
+        ], [pack]])
     return pipeline
 
 
@@ -85,15 +93,16 @@ def _tta(cfg, toolkit):
             warnings.warn('No tta_model in the config: using DetTTAModel.')
             cfg.tta_model = dict(
                 type='DetTTAModel',
-                tta_cfg=dict(nms=dict(type='nms', iou_threshold=0.5),
-                             max_per_img=100))
+                tta_cfg=dict(
+                    nms=dict(type='nms', iou_threshold=0.5), max_per_img=100))
         if 'tta_pipeline' not in cfg:
             warnings.warn('No tta_pipeline in the config: using flip.')
             cfg.tta_pipeline = _flip_tta_pipeline(
-                cfg, dict(type='PackDetInputs',
-                          meta_keys=('img_id', 'img_path', 'ori_shape',
-                                     'img_shape', 'scale_factor', 'flip',
-                                     'flip_direction')))
+                cfg,
+                dict(
+                    type='PackDetInputs',
+                    meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                               'scale_factor', 'flip', 'flip_direction')))
     else:
         if 'tta_model' not in cfg:
             cfg.tta_model = dict(type='mmpretrain.AverageClsScoreTTA')
@@ -118,7 +127,7 @@ def main(argv=None):
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
     if args.out and toolkit == 'mmdet' and not args.out.endswith(
-            ('.pkl', '.pickle')):
+        ('.pkl', '.pickle')):
         raise ValueError('--out for detection must be a .pkl file.')
 
     runner = build_runner(cfg)

@@ -45,8 +45,8 @@ def _background(rng, h: int, w: int) -> np.ndarray:
 
 def _overlaps(box, boxes, margin=2.) -> bool:
     x0, y0, x1, y1 = box
-    return any(x0 < b[2] + margin and b[0] < x1 + margin and
-               y0 < b[3] + margin and b[1] < y1 + margin for b in boxes)
+    return any(x0 < b[2] + margin and b[0] < x1 + margin and y0 < b[3] +
+               margin and b[1] < y1 + margin for b in boxes)
 
 
 def _scene(rng, h: int, w: int, max_objects: int, empty: bool):
@@ -104,12 +104,15 @@ def make_coco_shapes(root: str,
         os.makedirs(osp.join(root, split), exist_ok=True)
         images, annotations = [], []
         for idx, (h, w) in enumerate(_sizes(rng, count, *size_range)):
-            img, objects = _scene(rng, h, w, max_objects,
-                                  empty=idx % empty_every == empty_every - 1)
+            img, objects = _scene(
+                rng,
+                h,
+                w,
+                max_objects,
+                empty=idx % empty_every == empty_every - 1)
             name = f'{idx:05d}.jpg'
             cv2.imwrite(osp.join(root, split, name), img)
-            images.append(
-                dict(id=idx + 1, file_name=name, width=w, height=h))
+            images.append(dict(id=idx + 1, file_name=name, width=w, height=h))
             for cls, poly in objects:
                 x0, y0 = poly.min(0)
                 x1, y1 = poly.max(0)
@@ -118,16 +121,23 @@ def make_coco_shapes(root: str,
                         id=len(annotations) + 1,
                         image_id=idx + 1,
                         category_id=cls + 1,
-                        bbox=[float(x0), float(y0),
-                              float(x1 - x0), float(y1 - y0)],
+                        bbox=[
+                            float(x0),
+                            float(y0),
+                            float(x1 - x0),
+                            float(y1 - y0)
+                        ],
                         area=float(cv2.contourArea(poly.astype(np.float32))),
                         segmentation=[poly.reshape(-1).round(2).tolist()],
                         iscrowd=0))
-        with open(osp.join(root, 'annotations', f'instances_{split}.json'),
-                  'w') as f:
+        with open(
+                osp.join(root, 'annotations', f'instances_{split}.json'),
+                'w') as f:
             json.dump(
-                dict(images=images, annotations=annotations,
-                     categories=categories), f)
+                dict(
+                    images=images,
+                    annotations=annotations,
+                    categories=categories), f)
         stats[split] = dict(images=len(images), objects=len(annotations))
     return stats
 
@@ -159,8 +169,12 @@ def make_ade_shapes(root: str,
         os.makedirs(ann_dir, exist_ok=True)
         counts = np.zeros(len(SEG_CLASSES) + 1, dtype=np.int64)
         for idx, (h, w) in enumerate(_sizes(rng, count, *size_range)):
-            img, objects = _scene(rng, h, w, max_objects,
-                                  empty=idx % empty_every == empty_every - 1)
+            img, objects = _scene(
+                rng,
+                h,
+                w,
+                max_objects,
+                empty=idx % empty_every == empty_every - 1)
             label = np.ones((h, w), dtype=np.uint8)
             for cls, poly in objects:
                 pts = [np.round(poly).astype(np.int32)]

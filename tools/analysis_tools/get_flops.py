@@ -17,8 +17,11 @@ from mmengine.config import DictAction
 from mmscalablevit.analysis import count_flops
 from mmscalablevit.apis.runner import load_config, toolkit_of
 
-DEFAULT_SHAPES = {'mmdet': (800, 1280), 'mmseg': (512, 2048),
-                  'mmpretrain': (224, 224)}
+DEFAULT_SHAPES = {
+    'mmdet': (800, 1280),
+    'mmseg': (512, 2048),
+    'mmpretrain': (224, 224)
+}
 
 
 def build_model(cfg):
@@ -38,10 +41,16 @@ def build_model(cfg):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--shape', type=int, nargs='+',
-                        help='input height and width (one value: square)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        help='input height and width (one value: square)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, key=value')
     args = parser.parse_args(argv)
 
     cfg = load_config(args.config, args.cfg_options)

@@ -15,8 +15,10 @@ def main(argv=None):
     parser.add_argument('--num-train', type=int, default=200)
     parser.add_argument('--num-val', type=int, default=50)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--force', action='store_true',
-                        help='write the sets even if they exist')
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='write the sets even if they exist')
     args = parser.parse_args(argv)
     jobs = [('tiny_coco', make_coco_shapes, 'annotations/instances_val.json'),
             ('tiny_ade', make_ade_shapes, 'annotations/validation')]

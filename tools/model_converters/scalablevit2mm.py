@@ -44,7 +44,9 @@ def main(argv=None):
     parser.add_argument('src', help="the authors' checkpoint")
     parser.add_argument('dst', help='where to write the converted file')
     parser.add_argument(
-        '--task', choices=['backbone', 'classifier'], default='backbone',
+        '--task',
+        choices=['backbone', 'classifier'],
+        default='backbone',
         help='backbone weights for detection/segmentation (default) or the '
         'whole classifier for mmpretrain')
     args = parser.parse_args(argv)

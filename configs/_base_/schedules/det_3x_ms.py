@@ -12,8 +12,12 @@ ms_resize_3x = dict(
     _scope_='mmdet',
     type='RandomChoice',
     transforms=[
-        [dict(type='RandomChoiceResize', scales=ms_scales_3x,
-              keep_ratio=True)],
+        [
+            dict(
+                type='RandomChoiceResize',
+                scales=ms_scales_3x,
+                keep_ratio=True)
+        ],
         [
             dict(
                 type='RandomChoiceResize',
@@ -55,6 +59,7 @@ param_scheduler_3x = [
 optim_wrapper_3x = dict(
     optimizer=dict(
         _delete_=True,
+        _scope_='mmdet',
         type='AdamW',
         lr=1e-4,
         betas=(0.9, 0.999),

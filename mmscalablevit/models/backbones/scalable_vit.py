@@ -68,8 +68,8 @@ class ScalableViTBlock(BaseModule):
             self.attn = IWSA(embed_dims, num_heads, window_size, qkv_bias,
                              attn_drop_rate, drop_rate)
         elif attn_type == 'ssa':
-            self.attn = SSA(embed_dims, num_heads, sr_ratio, c_ratio,
-                            qkv_bias, attn_drop_rate, drop_rate)
+            self.attn = SSA(embed_dims, num_heads, sr_ratio, c_ratio, qkv_bias,
+                            attn_drop_rate, drop_rate)
         else:
             raise ValueError(f"attn_type must be 'iwsa' or 'ssa', "
                              f'got {attn_type!r}.')
@@ -250,8 +250,8 @@ class ScalableViT(BaseModule):
                         embed_dims=dims,
                         num_heads=settings['num_heads'][i],
                         mlp_ratio=settings['mlp_ratios'][i],
-                        attn_type='iwsa' if j % 2 == 0 and window > 1 else
-                        'ssa',
+                        attn_type='iwsa'
+                        if j % 2 == 0 and window > 1 else 'ssa',
                         window_size=window,
                         sr_ratio=settings['sr_ratios'][i],
                         c_ratio=settings['c_ratios'][i],

@@ -88,15 +88,19 @@ class IWSA(BaseModule):
         # (B, nh, wh, nw, ww, 3, heads, d) -> (3, nh*nw, B*heads, wh*ww, d):
         # windows lead so that one (windows, 1, 1, keys) mask broadcasts.
         qkv = qkv.view(B, nh, wh, nw, ww, 3, heads, dims)
-        qkv = qkv.permute(5, 1, 3, 0, 6, 2, 4, 7).reshape(
-            3, nh * nw, B * heads, wh * ww, dims)
+        qkv = qkv.permute(5, 1, 3, 0, 6, 2, 4,
+                          7).reshape(3, nh * nw, B * heads, wh * ww, dims)
         q, k, v = qkv.unbind(0)
 
         mask = None
         if pad_h or pad_w:
             mask = self._padding_mask(H, W, wh, nh, ww, nw, q.dtype, q.device)
         out = multi_head_attention(
-            q, k, v, self.scale, attn_mask=mask,
+            q,
+            k,
+            v,
+            self.scale,
+            attn_mask=mask,
             dropout_p=self.attn_drop if self.training else 0.)
 
         out = out.view(nh, nw, B, heads, wh, ww, dims)

@@ -74,8 +74,7 @@ class SSA(BaseModule):
                     embed_dims,
                     sr_ratio,
                     stride=sr_ratio,
-                    groups=embed_dims),
-                nn.Conv2d(embed_dims, reduced, 1))
+                    groups=embed_dims), nn.Conv2d(embed_dims, reduced, 1))
             self.norm_act = nn.Sequential(
                 build_norm_layer(norm_cfg, reduced)[1],
                 build_activation_layer(act_cfg))
@@ -107,7 +106,10 @@ class SSA(BaseModule):
             kv = self.kv(x).view(B, H * W, 2, heads, self.head_dims)
             k, v = kv.permute(2, 0, 3, 1, 4).unbind(0)
         out = multi_head_attention(
-            q, k, v, self.scale,
+            q,
+            k,
+            v,
+            self.scale,
             dropout_p=self.attn_drop if self.training else 0.)
         out = out.transpose(1, 2).reshape(B, H, W, C)
         return self.proj_drop(self.proj(out))
