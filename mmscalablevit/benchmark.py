@@ -4,8 +4,9 @@ Timings are interleaved: every round runs each model once (``repeats``
 calls, averaged) and the reported figure is the median over rounds, so that
 machine drift hits all models alike. Ratios are taken against a baseline
 model measured in the same run. Peak training memory is measured on CUDA
-with the allocator's statistics and on CPU as the growth of the peak
-resident set of a fresh process that runs one training step.
+with the allocator's statistics and on CPU with torch's MemTracker, which
+follows every tensor storage (parameters, gradients, activations,
+temporaries).
 
 Models: ``scalablevit-{s,b,l}`` (the backbone), ``scalablevit-s-reference``
 (the same weights through the explicit-matmul attention path), ``swin-t``
@@ -17,10 +18,7 @@ import argparse
 import json
 import os
 import os.path as osp
-import resource
 import statistics
-import subprocess
-import sys
 import time
 from contextlib import nullcontext
 from typing import Callable, Dict, List, Tuple
@@ -190,50 +188,27 @@ def model_flops(model: nn.Module, scope, shape) -> float:
 
 def peak_train_memory(name: str, shape, with_cp: bool, amp: bool,
                       device) -> float:
-    """Extra memory (MB) at the peak of one forward + backward."""
+    """Peak memory (MB) of one forward + backward: everything allocated at
+    the peak, parameters included (CUDA: the allocator's peak; CPU:
+    torch's MemTracker, which follows every tensor storage)."""
+    torch.manual_seed(0)
+    model = build_backbone(name, with_cp).to(device)
+    batch, h, w = shape
+    x = torch.randn(batch, 3, h, w, device=device)
+    step = make_step(model, x, True, amp)
     if device.type == 'cuda':
-        model = build_backbone(name, with_cp).to(device)
-        batch, h, w = shape
-        x = torch.randn(batch, 3, h, w, device=device)
-        step = make_step(model, x, True, amp)
         step()  # one-time workspaces
         torch.cuda.synchronize(device)
-        base = torch.cuda.memory_allocated(device)
         torch.cuda.reset_peak_memory_stats(device)
         step()
         torch.cuda.synchronize(device)
-        return (torch.cuda.max_memory_allocated(device) - base) / 2**20
-    cmd = [
-        sys.executable, '-m', 'mmscalablevit.benchmark', '--probe-memory',
-        name, '--shapes', 'x'.join(map(str, shape[1:])) + f':{shape[0]}'
-    ]
-    if with_cp:
-        cmd.append('--probe-with-cp')
-    if amp:
-        cmd.append('--amp')
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
-
-
-def _probe_memory(name, shape, with_cp, amp):
-    """Child process: peak resident-set growth of one training step."""
-    torch.manual_seed(0)
-    model = build_backbone(name, with_cp)
-    # a small step first: libraries and kernels load lazily on first use
-    make_step(model, torch.randn(1, 3, 64, 64), True, amp)()
-    batch, h, w = shape
-    x = torch.randn(batch, 3, h, w)
-    step = make_step(model, x, True, amp)
-    base = _rss_mb()
-    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    step()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(max(peak, peak_before) - base)
-
-
-def _rss_mb() -> float:
-    with open('/proc/self/statm') as f:
-        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2**20
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    from torch.distributed._tools.mem_tracker import MemTracker
+    tracker = MemTracker()
+    tracker.track_external(model)
+    with tracker:
+        step()
+    return tracker.get_tracker_snapshot('peak')[device]['Total'] / 2**20
 
 
 def run(args) -> dict:
@@ -398,18 +373,11 @@ def parse_args(argv=None):
     parser.add_argument(
         '--out-dir', help='write benchmark.json and '
         'benchmark.md here')
-    parser.add_argument('--probe-memory', help=argparse.SUPPRESS)
-    parser.add_argument(
-        '--probe-with-cp', action='store_true', help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.probe_memory:
-        _probe_memory(args.probe_memory, parse_shape(args.shapes[0]),
-                      args.probe_with_cp, args.amp)
-        return None
     results = run(args)
     table = to_markdown(results)
     print(table)

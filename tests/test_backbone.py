@@ -208,3 +208,8 @@ def test_bad_out_indices_and_frozen_stages():
         ScalableViT(TINY_ARCH, out_indices=(0, 4))
     with pytest.raises(ValueError, match='frozen_stages'):
         ScalableViT(TINY_ARCH, frozen_stages=5)
+
+
+def test_custom_arch_needs_a_block_per_stage():
+    with pytest.raises(ValueError, match='at least one block'):
+        ScalableViT(arch=dict(TINY_ARCH, depths=[2, 0, 2, 2]))

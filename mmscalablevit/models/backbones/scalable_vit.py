@@ -22,6 +22,25 @@ ARCH_KEYS = ('embed_dims', 'depths', 'num_heads', 'mlp_ratios', 'sr_ratios',
              'c_ratios', 'window_sizes')
 
 
+class RecomputedActFFN(FFN):
+    """mmcv's FFN (fc1 -> activation -> dropout -> fc2 -> dropout, same
+    parameters and keys) that keeps only fc1's output for backward: the
+    activation is recomputed there. Saves 4C values per token and block of
+    training memory for one extra activation pass."""
+
+    def _tail(self, hidden: torch.Tensor) -> torch.Tensor:
+        _, act, drop = self.layers[0]
+        return self.layers[2](self.layers[1](drop(act(hidden))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        hidden = self.layers[0][0](x)
+        if hidden.requires_grad:
+            out = cp.checkpoint(self._tail, hidden, use_reentrant=False)
+        else:
+            out = self._tail(hidden)
+        return self.dropout_layer(self.gamma2(out))
+
+
 class ScalableViTBlock(BaseModule):
     """Pre-norm transformer block: ``x + DropPath(Attn(LN(x)))`` then
     ``x + DropPath(FFN(LN(x)))``, the attention being IWSA or SSA.
@@ -44,6 +63,8 @@ class ScalableViTBlock(BaseModule):
 
     Shapes: input and output (B, H, W, C), channels last.
     """
+    # tokens per FFN chunk at inference (see `_forward`)
+    ffn_chunk = 2048
 
     def __init__(self,
                  embed_dims: int,
@@ -77,18 +98,25 @@ class ScalableViTBlock(BaseModule):
         self.drop_path = build_dropout(
             drop_path) if drop_path_rate > 0 else nn.Identity()
         self.norm2 = build_norm_layer(norm_cfg, embed_dims)[1]
-        self.ffn = FFN(
+        self.ffn = RecomputedActFFN(
             embed_dims=embed_dims,
             feedforward_channels=int(embed_dims * mlp_ratio),
             num_fcs=2,
             ffn_drop=drop_rate,
             dropout_layer=drop_path if drop_path_rate > 0 else None,
             act_cfg=act_cfg,
-            add_identity=True)
+            add_identity=False)
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.drop_path(self.attn(self.norm1(x)))
-        return self.ffn(self.norm2(x), identity=x)
+        if torch.is_grad_enabled():
+            return x + self.ffn(self.norm2(x))
+        # Inference: norm2 -> FFN -> residual chunk by chunk of tokens, in
+        # place on this block's own `x`; the 4C-wide hidden activations then
+        # stay small and cache-resident instead of being materialised whole.
+        for chunk in x.view(-1, x.shape[-1]).split(self.ffn_chunk):
+            chunk.add_(self.ffn(self.norm2(chunk)))
+        return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.with_cp and x.requires_grad:
@@ -150,7 +178,12 @@ class ScalableViT(BaseModule):
             a checkpoint of a model trained with this backbone (the
             ``backbone.`` prefix is found automatically or given as
             ``prefix``). Missing or unexpected keys raise an error. Without
-            it the released initialisation is used.
+            it the released initialisation is used; it zeroes conv biases,
+            so training from scratch on zero-padded batches (detection) feeds
+            constant tokens to the first LayerNorm: there, pass
+            ``[dict(type='TruncNormal', layer='Linear', std=.02, bias=0.),
+            dict(type='Constant', layer='LayerNorm', val=1., bias=0.)]`` to
+            keep PyTorch's conv initialisation.
 
     Note:
         The backbone has no BatchNorm, so there is no ``norm_eval``.
@@ -295,6 +328,9 @@ class ScalableViT(BaseModule):
         if len(set(lengths.values())) != 1:
             raise ValueError('Custom ScalableViT arch: every entry needs one '
                              f'value per stage; got lengths {lengths}.')
+        if any(int(d) < 1 for d in arch['depths']):
+            raise ValueError('Custom ScalableViT arch: every stage needs at '
+                             f"least one block; got depths {arch['depths']}.")
         return {k: list(arch[k]) for k in ARCH_KEYS}
 
     def _parse_out_indices(self, out_indices) -> tuple:
@@ -373,8 +409,9 @@ class ScalableViT(BaseModule):
             x = self.pos_drops[i](x.view(x.shape[0], h, w, -1))
             for j, block in enumerate(self.stages[i]):
                 x = block(x)
-                if j == 0:
-                    x = self.pos_block[i](x)
+                if j == 0:  # the block's output is ours: in place if no grad
+                    x = self.pos_block[i](
+                        x, inplace=not torch.is_grad_enabled())
             if i == self.num_stages - 1 and self.final_norm:
                 x = self.norm(x)
             x = x.permute(0, 3, 1, 2)  # NCHW view of channels-last data

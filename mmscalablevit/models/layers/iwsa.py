@@ -27,11 +27,12 @@ class IWSA(BaseModule):
     the LIM: a depthwise 3x3 conv over the full (un-windowed) value map whose
     output is added to the attention output before the output projection.
 
-    Maps whose sides are not multiples of the window are handled without
-    changing the aligned case: q/k/v are computed on the real tokens, zero
-    padded at the bottom/right to whole windows, padded keys are masked out
-    (every window keeps at least one real key), padded queries are cropped,
-    and the LIM runs on the unpadded value map with its own zero padding.
+    Maps whose sides are not multiples of the window are zero-padded at the
+    bottom/right to whole windows; the padded keys are masked out (every
+    window keeps at least one real key), the padded queries are cropped, and
+    the LIM sees zeros there, exactly as its conv's own padding. Outputs on
+    the real tokens equal window attention over each window's real tokens;
+    aligned maps are not padded at all.
 
     Args:
         embed_dims (int): Channels C.
@@ -75,26 +76,22 @@ class IWSA(BaseModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, H, W, C = x.shape
         heads, dims = self.num_heads, self.head_dims
-        qkv = self.qkv(x)
-
-        # LIM on the whole value map (bias included), before any windowing.
-        v_map = qkv[..., 2 * C:].permute(0, 3, 1, 2)
-        lim = self.lim_func(v_map).permute(0, 2, 3, 1)
-
         wh, nh, pad_h = _window_grid(H, self.window_size)
         ww, nw, pad_w = _window_grid(W, self.window_size)
+        Hp, Wp, windows = nh * wh, nw * ww, B * nh * nw
         if pad_h or pad_w:
-            qkv = F.pad(qkv, (0, 0, 0, pad_w, 0, pad_h))
-        # (B, nh, wh, nw, ww, 3, heads, d) -> (3, nh*nw, B*heads, wh*ww, d):
-        # windows lead so that one (windows, 1, 1, keys) mask broadcasts.
-        qkv = qkv.view(B, nh, wh, nw, ww, 3, heads, dims)
-        qkv = qkv.permute(5, 1, 3, 0, 6, 2, 4,
-                          7).reshape(3, nh * nw, B * heads, wh * ww, dims)
-        q, k, v = qkv.unbind(0)
+            x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))
+        # Window the C-channel input once and project there: q, k and v are
+        # strided views of the projection, (B * windows, heads, wh * ww, d).
+        x = x.view(B, nh, wh, nw, ww, C).transpose(2, 3)
+        qkv = self.qkv(x.reshape(windows, wh * ww, C))
+        qkv = qkv.view(windows, wh * ww, 3, heads, dims)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
 
         mask = None
         if pad_h or pad_w:
-            mask = self._padding_mask(H, W, wh, nh, ww, nw, q.dtype, q.device)
+            mask = self._padding_mask(H, W, wh, nh, ww, nw, q.dtype,
+                                      q.device).repeat(B, 1, 1, 1)
         out = multi_head_attention(
             q,
             k,
@@ -102,12 +99,23 @@ class IWSA(BaseModule):
             self.scale,
             attn_mask=mask,
             dropout_p=self.attn_drop if self.training else 0.)
+        out = self._to_map(out.transpose(1, 2), B, nh, nw, wh, ww)
 
-        out = out.view(nh, nw, B, heads, wh, ww, dims)
-        out = out.permute(2, 0, 4, 1, 5, 3, 6).reshape(B, nh * wh, nw * ww, C)
+        # LIM on the value map of the real tokens: padded positions (which
+        # hold the projection bias) are zeroed, as the conv's own padding.
+        v_map = self._to_map(qkv[:, :, 2], B, nh, nw, wh, ww)
         if pad_h or pad_w:
-            out = out[:, :H, :W]
-        return self.proj_drop(self.proj(out + lim))
+            v_map = F.pad(v_map[:, :H, :W], (0, 0, 0, pad_w, 0, pad_h))
+        out = out + self.lim_func(v_map.permute(0, 3, 1, 2)).permute(
+            0, 2, 3, 1)
+        out = self.proj_drop(self.proj(out))
+        return out[:, :H, :W] if pad_h or pad_w else out
+
+    @staticmethod
+    def _to_map(windows, B, nh, nw, wh, ww):
+        """(B * nh * nw, wh * ww, heads, d) -> (B, nh * wh, nw * ww, C)."""
+        windows = windows.reshape(B, nh, nw, wh, ww, -1)
+        return windows.transpose(2, 3).reshape(B, nh * wh, nw * ww, -1)
 
     @staticmethod
     def _padding_mask(H, W, wh, nh, ww, nw, dtype, device):

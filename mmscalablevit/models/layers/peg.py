@@ -20,5 +20,8 @@ class PEG(BaseModule):
         self.proj = nn.Conv2d(
             embed_dims, embed_dims, 3, padding=1, groups=embed_dims)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.proj(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+    def forward(self, x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+        """``inplace=True`` adds into ``x`` (inference on a tensor the caller
+        owns)."""
+        pos = self.proj(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        return x.add_(pos) if inplace else x + pos
