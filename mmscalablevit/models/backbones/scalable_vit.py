@@ -63,8 +63,8 @@ class ScalableViTBlock(BaseModule):
 
     Shapes: input and output (B, H, W, C), channels last.
     """
-    # tokens per FFN chunk at inference (see `_forward`)
-    ffn_chunk = 2048
+    # tokens per chunk of the inference path (see `_inference`)
+    token_chunk = 2048
 
     def __init__(self,
                  embed_dims: int,
@@ -109,16 +109,28 @@ class ScalableViTBlock(BaseModule):
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x + self.drop_path(self.attn(self.norm1(x)))
-        if torch.is_grad_enabled():
-            return x + self.ffn(self.norm2(x))
-        # Inference: norm2 -> FFN -> residual chunk by chunk of tokens, in
-        # place on this block's own `x`; the 4C-wide hidden activations then
-        # stay small and cache-resident instead of being materialised whole.
-        for chunk in x.view(-1, x.shape[-1]).split(self.ffn_chunk):
-            chunk.add_(self.ffn(self.norm2(chunk)))
-        return x
+        return x + self.ffn(self.norm2(x))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _inference(self, x: torch.Tensor, inplace: bool) -> torch.Tensor:
+        """Without autograd: both residual branches are added in place and,
+        where no whole-map operation needs them, computed chunk by chunk of
+        tokens, so the wide intermediates (SSA's queries and outputs, the
+        4C-wide FFN hidden) stay small and cache-resident."""
+        shortcut = x if inplace else x.clone()
+        normed = self.norm1(x)
+        if isinstance(self.attn, SSA):
+            self.attn.add_to(shortcut, normed, self.token_chunk)
+        else:
+            shortcut.add_(self.attn(normed))
+        for chunk in shortcut.view(-1, x.shape[-1]).split(self.token_chunk):
+            chunk.add_(self.ffn(self.norm2(chunk)))
+        return shortcut
+
+    def forward(self, x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
+        """``inplace=True`` (inference only) lets the block write its output
+        into ``x``, a tensor the caller no longer needs."""
+        if not (torch.is_grad_enabled() or self.training):
+            return self._inference(x.contiguous(), inplace)
         if self.with_cp and x.requires_grad:
             return cp.checkpoint(self._forward, x, use_reentrant=False)
         return self._forward(x)
@@ -408,7 +420,7 @@ class ScalableViT(BaseModule):
             x, (h, w) = self.patch_embeds[i](x)
             x = self.pos_drops[i](x.view(x.shape[0], h, w, -1))
             for j, block in enumerate(self.stages[i]):
-                x = block(x)
+                x = block(x, inplace=True)  # `x` is the backbone's own
                 if j == 0:  # the block's output is ours: in place if no grad
                     x = self.pos_block[i](
                         x, inplace=not torch.is_grad_enabled())

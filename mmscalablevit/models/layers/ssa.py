@@ -87,10 +87,10 @@ class SSA(BaseModule):
         self.proj = nn.Linear(embed_dims, embed_dims)
         self.proj_drop = nn.Dropout(proj_drop)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _context(self, x: torch.Tensor):
+        """Keys and values (B, heads, N', d) from the normalised map."""
         B, H, W, C = x.shape
         heads = self.num_heads
-        q = self.q(x).view(B, H * W, heads, -1).transpose(1, 2)
         if self.sr_ratio > 1:
             if H < self.sr_ratio or W < self.sr_ratio:
                 raise ValueError(
@@ -101,15 +101,31 @@ class SSA(BaseModule):
             ctx = self.norm_act(ctx.flatten(2).transpose(1, 2))
             k = self.k(ctx).view(B, -1, heads, self.reduced_dims // heads)
             v = self.v(ctx).view(B, -1, heads, self.head_dims)
-            k, v = k.transpose(1, 2), v.transpose(1, 2)
-        else:
-            kv = self.kv(x).view(B, H * W, 2, heads, self.head_dims)
-            k, v = kv.permute(2, 0, 3, 1, 4).unbind(0)
+            return k.transpose(1, 2), v.transpose(1, 2)
+        kv = self.kv(x).view(B, H * W, 2, heads, self.head_dims)
+        k, v = kv.permute(2, 0, 3, 1, 4).unbind(0)
+        return k, v
+
+    def _attend(self, x: torch.Tensor, k, v) -> torch.Tensor:
+        """Projected attention output (B, n, C) of the tokens x (B, n, C)."""
+        B, n, C = x.shape
+        q = self.q(x).view(B, n, self.num_heads, -1).transpose(1, 2)
         out = multi_head_attention(
-            q,
-            k,
-            v,
-            self.scale,
+            q, k, v, self.scale,
             dropout_p=self.attn_drop if self.training else 0.)
-        out = out.transpose(1, 2).reshape(B, H, W, C)
-        return self.proj_drop(self.proj(out))
+        return self.proj_drop(self.proj(out.transpose(1, 2).reshape(B, n, C)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        B, H, W, C = x.shape
+        k, v = self._context(x)
+        return self._attend(x.reshape(B, H * W, C), k, v).view(B, H, W, C)
+
+    def add_to(self, out: torch.Tensor, x: torch.Tensor, chunk: int):
+        """``out += self(x)`` chunk by chunk of queries (inference)."""
+        B, H, W, C = x.shape
+        k, v = self._context(x)
+        tokens = x.reshape(B, H * W, C)
+        target = out.view(B, H * W, C)
+        for start in range(0, H * W, chunk):
+            end = min(start + chunk, H * W)
+            target[:, start:end] += self._attend(tokens[:, start:end], k, v)

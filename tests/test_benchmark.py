@@ -1,0 +1,46 @@
+"""tools/analysis_tools/benchmark.py: runs side by side, reports ratios to
+the baseline measured in the same run, FLOP rates and memory, and writes
+JSON + Markdown. (No speed is asserted: timings on a shared CPU are noise;
+the README reports measured figures.)"""
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_benchmark_tool_writes_side_by_side_table(tmp_path):
+    out = tmp_path / 'bench'
+    subprocess.run([
+        sys.executable, f'{ROOT}/tools/analysis_tools/benchmark.py',
+        '--models', 'scalablevit-s', 'swin-t', '--shapes', '96x128:1',
+        '--train', '--with-cp', '--memory', '--flops', '--rounds', '2',
+        '--repeats', '1', '--warmup', '1', '--out-dir',
+        str(out)
+    ],
+                   check=True,
+                   capture_output=True,
+                   timeout=900)
+    results = json.loads((out / 'benchmark.json').read_text())
+    assert results['device'].startswith('cpu')
+    assert results['matmul_rate_gmacs'] > 0
+    rows = {(r['model'], r['mode'], r['with_cp']): r
+            for r in results['rows']}
+    assert set(rows) == {(m, mode, cp)
+                         for m in ('scalablevit-s', 'swin-t')
+                         for mode, cp in (('inference', False),
+                                          ('train', False), ('train', True))}
+    for (model, mode, cp), row in rows.items():
+        assert row['throughput'] > 0 and row['latency_ms'] > 0
+        if model == 'swin-t' and not cp:
+            assert row['ratio_to_baseline'] == 1.0
+    inference = rows[('scalablevit-s', 'inference', False)]
+    assert 0 < inference['flop_rate_fraction']
+    # 4.28 GFLOPs at 224x224, scaled to 96x128 (attention grows faster)
+    assert 0.9 < inference['gflops_per_image'] < 1.3
+    plain = rows[('scalablevit-s', 'train', False)]
+    ckpt = rows[('scalablevit-s', 'train', True)]
+    assert ckpt['peak_memory_mb'] < plain['peak_memory_mb']
+    assert ckpt['memory_ratio_to_no_cp'] < 1
+    table = (out / 'benchmark.md').read_text()
+    assert '| scalablevit-s | train | True | 96x128 | 1 |' in table
