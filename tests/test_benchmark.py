@@ -24,8 +24,7 @@ def test_benchmark_tool_writes_side_by_side_table(tmp_path):
     results = json.loads((out / 'benchmark.json').read_text())
     assert results['device'].startswith('cpu')
     assert results['matmul_rate_gmacs'] > 0
-    rows = {(r['model'], r['mode'], r['with_cp']): r
-            for r in results['rows']}
+    rows = {(r['model'], r['mode'], r['with_cp']): r for r in results['rows']}
     assert set(rows) == {(m, mode, cp)
                          for m in ('scalablevit-s', 'swin-t')
                          for mode, cp in (('inference', False),

@@ -111,7 +111,10 @@ class SSA(BaseModule):
         B, n, C = x.shape
         q = self.q(x).view(B, n, self.num_heads, -1).transpose(1, 2)
         out = multi_head_attention(
-            q, k, v, self.scale,
+            q,
+            k,
+            v,
+            self.scale,
             dropout_p=self.attn_drop if self.training else 0.)
         return self.proj_drop(self.proj(out.transpose(1, 2).reshape(B, n, C)))
 
