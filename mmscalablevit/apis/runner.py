@@ -86,6 +86,23 @@ def build_runner(cfg: Config):
     return Runner.from_cfg(cfg)
 
 
-def set_local_rank(local_rank: int) -> None:
+def add_launch_args(parser, cfg_options_help: str) -> None:
+    """The arguments train and test share: ``--cfg-options``, ``--launcher``
+    and ``--local_rank`` (older launchers pass it instead of LOCAL_RANK)."""
+    from mmengine.config import DictAction
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help=cfg_options_help)
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_launch_args(parser, argv=None):
+    """Parse, and export ``--local_rank`` as LOCAL_RANK if unset."""
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(local_rank)
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args

@@ -4,9 +4,10 @@ import argparse
 import warnings
 from copy import deepcopy
 
-from mmengine.config import ConfigDict, DictAction
+from mmengine.config import ConfigDict
 
-from .runner import build_runner, load_config, set_local_rank, toolkit_of
+from .runner import (add_launch_args, build_runner, load_config,
+                     parse_launch_args, toolkit_of)
 
 
 def parse_args(argv=None):
@@ -32,20 +33,8 @@ def parse_args(argv=None):
         action='store_true',
         help='test-time augmentation (the config\'s tta_model and '
         'tta_pipeline; detection and classification fall back to flip)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    set_local_rank(args.local_rank)
-    return args
+    add_launch_args(parser, 'override config settings, key=value')
+    return parse_launch_args(parser, argv)
 
 
 def _show(cfg, args, toolkit):

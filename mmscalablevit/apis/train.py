@@ -2,9 +2,8 @@
 mmpretrain, picked by the config's ``default_scope``)."""
 import argparse
 
-from mmengine.config import DictAction
-
-from .runner import build_runner, load_config, set_local_rank
+from .runner import (add_launch_args, build_runner, load_config,
+                     parse_launch_args)
 
 
 def parse_args(argv=None):
@@ -32,21 +31,10 @@ def parse_args(argv=None):
         '--no-validate',
         action='store_true',
         help='skip validation during training')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, key=value (e.g. '
+    add_launch_args(
+        parser, 'override config settings, key=value (e.g. '
         'train_dataloader.batch_size=4)')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    set_local_rank(args.local_rank)
-    return args
+    return parse_launch_args(parser, argv)
 
 
 def apply_args(cfg, args):

@@ -10,35 +10,16 @@ import torch.nn as nn
 import torch.utils.checkpoint as cp
 from mmcv.cnn import build_norm_layer
 from mmcv.cnn.bricks.drop import build_dropout
-from mmcv.cnn.bricks.transformer import FFN, PatchEmbed
+from mmcv.cnn.bricks.transformer import PatchEmbed
 from mmengine.model import BaseModule, ModuleList
 from mmengine.model.weight_init import (constant_init, normal_init,
                                         trunc_normal_init)
 
 from ...registry import register_model
-from ..layers import IWSA, PEG, SSA
+from ..layers import IWSA, PEG, SSA, RecomputedActFFN
 
 ARCH_KEYS = ('embed_dims', 'depths', 'num_heads', 'mlp_ratios', 'sr_ratios',
              'c_ratios', 'window_sizes')
-
-
-class RecomputedActFFN(FFN):
-    """mmcv's FFN (fc1 -> activation -> dropout -> fc2 -> dropout, same
-    parameters and keys) that keeps only fc1's output for backward: the
-    activation is recomputed there. Saves 4C values per token and block of
-    training memory for one extra activation pass."""
-
-    def _tail(self, hidden: torch.Tensor) -> torch.Tensor:
-        _, act, drop = self.layers[0]
-        return self.layers[2](self.layers[1](drop(act(hidden))))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        hidden = self.layers[0][0](x)
-        if hidden.requires_grad:
-            out = cp.checkpoint(self._tail, hidden, use_reentrant=False)
-        else:
-            out = self._tail(hidden)
-        return self.dropout_layer(self.gamma2(out))
 
 
 class ScalableViTBlock(BaseModule):
