@@ -133,6 +133,19 @@ def test_with_cp_matches_plain_forward_and_backward():
             pa.grad, pb.grad, rtol=1e-5, atol=1e-6, msg=name)
 
 
+@pytest.mark.parametrize('with_cp', [False, True])
+def test_gradients_have_their_parameters_strides(with_cp):
+    """Every gradient is laid out like its parameter (DDP copies any other
+    gradient into its bucket and warns), also after loading a state dict."""
+    model = ScalableViT(TINY_ARCH, with_cp=with_cp).train()
+    model.load_state_dict(ScalableViT(TINY_ARCH).state_dict())
+    sum(o.sum() for o in model(torch.randn(2, 3, 75, 90))).backward()
+    mismatched = [(name, p.stride(), p.grad.stride())
+                  for name, p in model.named_parameters()
+                  if p.grad.stride() != p.stride()]
+    assert not mismatched
+
+
 def test_drop_path_schedule_is_linear_over_all_blocks():
     model = ScalableViT(TINY_ARCH, drop_path_rate=0.35)
     rates = [

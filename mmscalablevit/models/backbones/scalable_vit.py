@@ -294,6 +294,7 @@ class ScalableViT(BaseModule):
             prev_dims = dims
         if final_norm:
             self.norm = build_norm_layer(norm_cfg, self.embed_dims[-1])[1]
+        self._channels_last_conv_weights()
         self._freeze_stages()
 
     # ------------------------------------------------------------------ setup
@@ -351,6 +352,17 @@ class ScalableViT(BaseModule):
         if self.frozen_stages == self.num_stages and self.final_norm:
             modules.append(self.norm)
         return modules
+
+    def _channels_last_conv_weights(self):
+        """The convs inside blocks and PEGs read channels-last activations,
+        so their weight gradients come out channels-last. Storing the
+        weights that way too (the same memory for these depthwise and 1x1
+        shapes, so no value or key changes) keeps every parameter's stride
+        equal to its gradient's, which DDP's gradient buckets expect."""
+        for module in (*self.stages.modules(), *self.pos_block.modules()):
+            if isinstance(module, nn.Conv2d):
+                module.weight.data = module.weight.data.clone(
+                    memory_format=torch.channels_last)
 
     def _freeze_stages(self):
         for module in self._frozen_modules():
