@@ -20,6 +20,16 @@ def shapes_data(tmp_path_factory):
     return str(root)
 
 
+def _train_then_test(config, options, checkpoint, work_dir):
+    """tools/train.py, then tools/test.py on its last checkpoint: metrics."""
+    work = str(work_dir)
+    train_api.main([config, '--work-dir', work, '--cfg-options'] + options)
+    return test_api.main([
+        config,
+        osp.join(work, checkpoint), '--work-dir', work, '--cfg-options'
+    ] + options)
+
+
 def test_mask_rcnn_learns_boxes_and_masks(shapes_data, tmp_path):
     config = osp.join(
         ROOT, 'configs/quickstart/mask_rcnn_scalablevit_tiny_shapes.py')
@@ -34,12 +44,7 @@ def test_mask_rcnn_learns_boxes_and_masks(shapes_data, tmp_path):
         'default_hooks.checkpoint.interval=4', 'randomness.seed=0',
         'param_scheduler.1.milestones=[3]', 'param_scheduler.1.end=4'
     ]
-    work = str(tmp_path)
-    train_api.main([config, '--work-dir', work, '--cfg-options'] + options)
-    metrics = test_api.main([
-        config,
-        osp.join(work, 'epoch_4.pth'), '--work-dir', work, '--cfg-options'
-    ] + options)
+    metrics = _train_then_test(config, options, 'epoch_4.pth', tmp_path)
     assert metrics['coco/bbox_mAP'] > 0.3, metrics
     assert metrics['coco/segm_mAP'] > 0.3, metrics
 
@@ -55,11 +60,6 @@ def test_semantic_fpn_learns_shapes(shapes_data, tmp_path):
         'train_cfg.val_interval=150', 'default_hooks.checkpoint.interval=150',
         'param_scheduler.1.end=150', 'randomness.seed=0'
     ]
-    work = str(tmp_path)
-    train_api.main([config, '--work-dir', work, '--cfg-options'] + options)
-    metrics = test_api.main([
-        config,
-        osp.join(work, 'iter_150.pth'), '--work-dir', work, '--cfg-options'
-    ] + options)
+    metrics = _train_then_test(config, options, 'iter_150.pth', tmp_path)
     # 4 classes; predicting background everywhere gives about 22 mIoU
     assert metrics['mIoU'] > 40, metrics

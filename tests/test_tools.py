@@ -21,21 +21,23 @@ DET = osp.join(ROOT, 'configs/quickstart/mask_rcnn_scalablevit_tiny_shapes.py')
 SEG = osp.join(ROOT, 'configs/quickstart/semfpn_scalablevit_tiny_shapes.py')
 
 
+def _loader_options(root, batch):
+    """Data roots of the three loaders, and no worker processes."""
+    options = [f'train_dataloader.batch_size={batch}']
+    for split in ('train', 'val', 'test'):
+        options += [
+            f'{split}_dataloader.dataset.data_root={root}',
+            f'{split}_dataloader.num_workers=0',
+            f'{split}_dataloader.persistent_workers=False',
+        ]
+    return options
+
+
 def det_options(data_root, epochs=1, batch=2):
     root = osp.join(data_root, 'tiny_coco') + '/'
-    return [
-        f'train_dataloader.dataset.data_root={root}',
-        f'val_dataloader.dataset.data_root={root}',
-        f'test_dataloader.dataset.data_root={root}',
+    return _loader_options(root, batch) + [
         f'val_evaluator.ann_file={root}annotations/instances_val.json',
         f'test_evaluator.ann_file={root}annotations/instances_val.json',
-        f'train_dataloader.batch_size={batch}',
-        'train_dataloader.num_workers=0',
-        'val_dataloader.num_workers=0',
-        'test_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False',
-        'val_dataloader.persistent_workers=False',
-        'test_dataloader.persistent_workers=False',
         f'train_cfg.max_epochs={epochs}',
         f'train_cfg.val_interval={epochs}',
         f'default_hooks.checkpoint.interval=1',
@@ -46,17 +48,7 @@ def det_options(data_root, epochs=1, batch=2):
 
 def seg_options(data_root, iters=4, batch=2):
     root = osp.join(data_root, 'tiny_ade')
-    return [
-        f'train_dataloader.dataset.data_root={root}',
-        f'val_dataloader.dataset.data_root={root}',
-        f'test_dataloader.dataset.data_root={root}',
-        f'train_dataloader.batch_size={batch}',
-        'train_dataloader.num_workers=0',
-        'val_dataloader.num_workers=0',
-        'test_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False',
-        'val_dataloader.persistent_workers=False',
-        'test_dataloader.persistent_workers=False',
+    return _loader_options(root, batch) + [
         f'train_cfg.max_iters={iters}',
         f'train_cfg.val_interval={iters}',
         f'default_hooks.checkpoint.interval={iters}',
