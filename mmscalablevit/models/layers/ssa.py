@@ -127,8 +127,7 @@ class SSA(BaseModule):
         """``out += self(x)`` chunk by chunk of queries (inference)."""
         B, H, W, C = x.shape
         k, v = self._context(x)
-        tokens = x.reshape(B, H * W, C)
-        target = out.view(B, H * W, C)
-        for start in range(0, H * W, chunk):
-            end = min(start + chunk, H * W)
-            target[:, start:end] += self._attend(tokens[:, start:end], k, v)
+        queries = x.reshape(B, H * W, C).split(chunk, dim=1)
+        targets = out.view(B, H * W, C).split(chunk, dim=1)
+        for query, target in zip(queries, targets):
+            target.add_(self._attend(query, k, v))
