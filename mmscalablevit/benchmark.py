@@ -12,7 +12,9 @@ Models: ``scalablevit-{s,b,l}`` (the backbone), ``scalablevit-s-reference``
 (the same weights through the explicit-matmul attention path), ``swin-t``
 (mmdet's dense-prediction Swin-T), ``swin-t-mmpretrain``, ``twins-svt-s``
 (mmpretrain), and ``config:PATH`` (a whole model from a config, inference
-only).
+only). Every backbone is built without stochastic depth
+(``drop_path_rate=0``; mmdet's and mmpretrain's Swin-T default to 0.1), so a
+training step does the same kind of work in each.
 """
 import argparse
 import json
@@ -48,7 +50,7 @@ def build_backbone(name: str, with_cp: bool = False) -> nn.Module:
     if name.startswith('scalablevit'):
         from .models import ScalableViT
         arch = name.split('-')[1]
-        model = ScalableViT(arch, with_cp=with_cp)
+        model = ScalableViT(arch, drop_path_rate=0., with_cp=with_cp)
         return _Reference(model) if name.endswith('reference') else model
     if name == 'swin-t':
         from mmdet.models.backbones import SwinTransformer
@@ -58,16 +60,21 @@ def build_backbone(name: str, with_cp: bool = False) -> nn.Module:
             num_heads=[3, 6, 12, 24],
             window_size=7,
             out_indices=(0, 1, 2, 3),
+            drop_path_rate=0.,
             with_cp=with_cp)
     if name == 'swin-t-mmpretrain':
         from mmpretrain.models import SwinTransformer
         return SwinTransformer(
-            arch='tiny', out_indices=(0, 1, 2, 3), with_cp=with_cp)
+            arch='tiny',
+            out_indices=(0, 1, 2, 3),
+            drop_path_rate=0.,
+            with_cp=with_cp)
     if name == 'twins-svt-s':
         from mmpretrain.models import SVT
         if with_cp:
             raise ValueError('twins-svt-s has no activation checkpointing')
-        return SVT(arch='small', out_indices=(0, 1, 2, 3))
+        return SVT(
+            arch='small', out_indices=(0, 1, 2, 3), drop_path_rate=0.)
     raise ValueError(f'Unknown model {name!r}; choose from {BACKBONES} or '
                      'config:PATH.')
 

@@ -43,3 +43,17 @@ def test_benchmark_tool_writes_side_by_side_table(tmp_path):
     assert ckpt['memory_ratio_to_no_cp'] < 1
     table = (out / 'benchmark.md').read_text()
     assert '| scalablevit-s | train | True | 96x128 | 1 |' in table
+
+
+def test_benchmarked_backbones_have_no_stochastic_depth():
+    """Training steps compare the same work: the stack's Swin-T defaults to
+    drop_path_rate 0.1, which would add DropPath's masking to its step only."""
+    from mmscalablevit.benchmark import build_backbone
+    for name in ('scalablevit-s', 'swin-t', 'swin-t-mmpretrain',
+                 'twins-svt-s'):
+        model = build_backbone(name)
+        rates = [
+            m.drop_prob for m in model.modules()
+            if type(m).__name__ == 'DropPath'
+        ]
+        assert all(rate == 0 for rate in rates), (name, rates)
