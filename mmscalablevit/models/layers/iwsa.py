@@ -78,7 +78,7 @@ class IWSA(BaseModule):
         heads, dims = self.num_heads, self.head_dims
         wh, nh, pad_h = _window_grid(H, self.window_size)
         ww, nw, pad_w = _window_grid(W, self.window_size)
-        Hp, Wp, windows = nh * wh, nw * ww, B * nh * nw
+        windows = B * nh * nw
         if pad_h or pad_w:
             x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))
         # Window the C-channel input once and project there: q, k and v are
