@@ -41,7 +41,7 @@ class _Reference(nn.Module):
         self.model = model
 
     def forward(self, x):
-        from .models.layers import reference_attention
+        from .models.bricks import reference_attention
         with reference_attention():
             return self.model(x)
 

@@ -1,42 +1,13 @@
+"""Fixtures every test may use: a fixed seed and the small generated
+datasets. Backbone-specific fixtures live in each backbone's folder."""
 import os.path as osp
 import sys
 
 import pytest
 import torch
 
-HERE = osp.dirname(osp.abspath(__file__))
-ROOT = osp.dirname(HERE)
-sys.path.insert(0, HERE)
-
-FIXTURE = osp.join(HERE, 'data', 'official_tiny_seed0.pth')
-
-# The quick-start backbone's layout at a quarter of the width: fast enough
-# for behaviour tests on CPU.
-TINY_ARCH = dict(
-    embed_dims=[16, 32, 48, 64],
-    depths=[2, 2, 2, 2],
-    num_heads=[1, 2, 2, 4],
-    mlp_ratios=[4, 4, 4, 4],
-    sr_ratios=[8, 4, 2, 1],
-    c_ratios=[1.25, 1.25, 1.25, 1],
-    window_sizes=[7, 7, 7, 7])
-
-
-def arch_from_official(config):
-    """Our arch dict from the official constructor's names."""
-    keys = dict(window_sizes='wss')
-    return {
-        k: list(config[keys.get(k, k)])
-        for k in ('embed_dims', 'depths', 'num_heads', 'mlp_ratios',
-                  'sr_ratios', 'c_ratios', 'window_sizes')
-    }
-
-
-@pytest.fixture(scope='session')
-def official():
-    """The authors' model on random weights: config, state dict, input and
-    outputs (float32 and float64)."""
-    return torch.load(FIXTURE, map_location='cpu', weights_only=True)
+# tests import their helpers as `helpers.*` and `<backbone>.*` modules
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,5 @@
-from .backbones import ScalableViT, ScalableViTBlock
-from .layers import IWSA, PEG, SSA, reference_attention
+"""Importing this module registers every backbone."""
+from .backbones import PyramidBackbone, ScalableViT
+from .bricks import reference_attention
 
-__all__ = [
-    'ScalableViT', 'ScalableViTBlock', 'IWSA', 'SSA', 'PEG',
-    'reference_attention'
-]
+__all__ = ['PyramidBackbone', 'ScalableViT', 'reference_attention']

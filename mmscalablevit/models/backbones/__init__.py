@@ -1,3 +1,5 @@
-from .scalable_vit import ScalableViT, ScalableViTBlock
+"""The backbones: one folder each (model, attentions, checkpoint key map)."""
+from .base import PyramidBackbone
+from .scalable_vit import ScalableViT
 
-__all__ = ['ScalableViT', 'ScalableViTBlock']
+__all__ = ['PyramidBackbone', 'ScalableViT']

@@ -6,9 +6,10 @@ import sys
 
 import pytest
 import torch
-from conftest import ROOT, TINY_ARCH, arch_from_official
+from helpers import ROOT
+from scalable_vit.fixtures import TINY_ARCH, arch_from_official
 
-from mmscalablevit.checkpoint import (CheckpointMismatchError, load_file,
+from mmscalablevit.checkpoint import (CheckpointMismatchError, read_checkpoint as load_file,
                                       unwrap_state_dict)
 from mmscalablevit.models import ScalableViT
 

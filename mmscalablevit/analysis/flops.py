@@ -1,4 +1,4 @@
-"""FLOP counting for ScalableViT models built from any shipped config.
+"""FLOP counting for the models any shipped config builds.
 
 Counts use mmengine's jit-based analyzer (fvcore rules: one multiply-add is
 one FLOP; convs, linears, matmuls, norms, upsampling). Attention runs through
@@ -17,7 +17,7 @@ from typing import Dict, Tuple
 import torch
 import torch.nn as nn
 
-from .models.layers import reference_attention
+from ..models.bricks import reference_attention
 
 
 class CountedForward(nn.Module):

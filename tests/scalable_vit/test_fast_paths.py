@@ -3,10 +3,10 @@ precision without overflow, and the fused attention equal to the
 straightforward one."""
 import pytest
 import torch
-from conftest import TINY_ARCH
+from scalable_vit.fixtures import TINY_ARCH
 
 from mmscalablevit.models import ScalableViT, reference_attention
-from mmscalablevit.models.layers import multi_head_attention
+from mmscalablevit.models.bricks import multi_head_attention
 
 
 @pytest.mark.parametrize('mode', ['train', 'eval', 'inference'])
@@ -111,7 +111,7 @@ def test_recomputed_ffn_gradients_equal_mmcv_ffn(act):
     gradients, in float64 to the last bits."""
     from mmcv.cnn.bricks.transformer import FFN
 
-    from mmscalablevit.models.layers import RecomputedActFFN
+    from mmscalablevit.models.bricks import RecomputedActFFN
     kwargs = dict(
         embed_dims=8,
         feedforward_channels=32,
@@ -140,7 +140,7 @@ def test_recomputed_ffn_gradients_equal_mmcv_ffn(act):
 def test_recomputed_ffn_under_bf16_autocast():
     """Under autocast fc2 runs in bf16; the gradients come back in each
     parameter's own dtype and close to float32's."""
-    from mmscalablevit.models.layers import RecomputedActFFN
+    from mmscalablevit.models.bricks import RecomputedActFFN
     ffn = RecomputedActFFN(
         embed_dims=16,
         feedforward_channels=64,

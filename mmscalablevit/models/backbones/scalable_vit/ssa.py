@@ -5,7 +5,7 @@ import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 
-from .attention import multi_head_attention
+from ...bricks import multi_head_attention
 
 
 class SSA(BaseModule):
@@ -123,11 +123,14 @@ class SSA(BaseModule):
         k, v = self._context(x)
         return self._attend(x.reshape(B, H * W, C), k, v).view(B, H, W, C)
 
-    def add_to(self, out: torch.Tensor, x: torch.Tensor, chunk: int):
-        """``out += self(x)`` chunk by chunk of queries (inference)."""
+    def add_chunked(self, out: torch.Tensor, x: torch.Tensor, chunk: int,
+                    scale=None):
+        """``out += scale(self(x))`` chunk by chunk of queries (inference;
+        see ``PreNormBlock``)."""
         B, H, W, C = x.shape
         k, v = self._context(x)
         queries = x.reshape(B, H * W, C).split(chunk, dim=1)
         targets = out.view(B, H * W, C).split(chunk, dim=1)
         for query, target in zip(queries, targets):
-            target.add_(self._attend(query, k, v))
+            result = self._attend(query, k, v)
+            target.add_(scale(result) if scale is not None else result)

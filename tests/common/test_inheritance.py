@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 USER_DET = """
 _base_ = ['mmscalablevit::scalablevit/mask_rcnn_scalablevit_s_3x_ms.py']

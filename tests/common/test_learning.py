@@ -5,7 +5,7 @@ a backbone whose outputs are right but that cannot be trained downstream."""
 import os.path as osp
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from mmscalablevit.apis import test as test_api
 from mmscalablevit.apis import train as train_api

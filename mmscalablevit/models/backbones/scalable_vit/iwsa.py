@@ -5,7 +5,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from .attention import multi_head_attention
+from ...bricks import multi_head_attention
 
 
 def _window_grid(size: int, window: int):
@@ -16,7 +16,7 @@ def _window_grid(size: int, window: int):
     """
     if size <= window:
         return size, 1, 0
-    num = -(-size // window)
+    num = (size + window - 1) // window
     return window, num, num * window - size
 
 

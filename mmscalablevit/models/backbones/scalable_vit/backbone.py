@@ -2,29 +2,30 @@
 authors' released classification model and usable as a dense-prediction
 backbone in mmdet, mmsegmentation and mmpretrain."""
 import math
-from copy import deepcopy
 from typing import Sequence
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 from mmcv.cnn import build_norm_layer
-from mmcv.cnn.bricks.drop import build_dropout
 from mmcv.cnn.bricks.transformer import PatchEmbed
-from mmengine.model import BaseModule, ModuleList
+from mmengine.model import ModuleList
 from mmengine.model.weight_init import (constant_init, normal_init,
                                         trunc_normal_init)
 
-from ...registry import register_model
-from ..layers import IWSA, PEG, SSA, RecomputedActFFN
+from ....registry import register_model
+from ...bricks import (ExecutionPath, PreNormBlock, RecomputedActFFN,
+                       drop_path_layer, execution_path)
+from ..base import PyramidBackbone, check_positive, check_rate
+from .convert import KEY_MAP
+from .iwsa import IWSA
+from .peg import PEG
+from .ssa import SSA
 
-ARCH_KEYS = ('embed_dims', 'depths', 'num_heads', 'mlp_ratios', 'sr_ratios',
-             'c_ratios', 'window_sizes')
 
-
-class ScalableViTBlock(BaseModule):
+class ScalableViTBlock(PreNormBlock):
     """Pre-norm transformer block: ``x + DropPath(Attn(LN(x)))`` then
-    ``x + DropPath(FFN(LN(x)))``, the attention being IWSA or SSA.
+    ``x + DropPath(FFN(LN(x)))``, the attention being IWSA or SSA (see
+    :class:`PreNormBlock` for the execution paths).
 
     Args:
         embed_dims (int): Channels C.
@@ -44,8 +45,6 @@ class ScalableViTBlock(BaseModule):
 
     Shapes: input and output (B, H, W, C), channels last.
     """
-    # tokens per chunk of the inference path (see `_inference`)
-    token_chunk = 2048
 
     def __init__(self,
                  embed_dims: int,
@@ -63,8 +62,7 @@ class ScalableViTBlock(BaseModule):
                  act_cfg: dict = dict(type='GELU'),
                  with_cp: bool = False,
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        self.with_cp = with_cp
+        super().__init__(with_cp=with_cp, init_cfg=init_cfg)
         self.norm1 = build_norm_layer(norm_cfg, embed_dims)[1]
         if attn_type == 'iwsa':
             self.attn = IWSA(embed_dims, num_heads, window_size, qkv_bias,
@@ -75,59 +73,27 @@ class ScalableViTBlock(BaseModule):
         else:
             raise ValueError(f"attn_type must be 'iwsa' or 'ssa', "
                              f'got {attn_type!r}.')
-        drop_path = dict(type='DropPath', drop_prob=drop_path_rate)
-        self.drop_path = build_dropout(
-            drop_path) if drop_path_rate > 0 else nn.Identity()
+        self.drop_path = drop_path_layer(drop_path_rate)
         self.norm2 = build_norm_layer(norm_cfg, embed_dims)[1]
         self.ffn = RecomputedActFFN(
             embed_dims=embed_dims,
             feedforward_channels=int(embed_dims * mlp_ratio),
             num_fcs=2,
             ffn_drop=drop_rate,
-            dropout_layer=drop_path if drop_path_rate > 0 else None,
             act_cfg=act_cfg,
             add_identity=False)
 
-    def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.drop_path(self.attn(self.norm1(x)))
-        return x + self.ffn(self.norm2(x))
-
-    def _inference(self, x: torch.Tensor, inplace: bool) -> torch.Tensor:
-        """Without autograd: both residual branches are added in place and,
-        where no whole-map operation needs them, computed chunk by chunk of
-        tokens, so the wide intermediates (SSA's queries and outputs, the
-        4C-wide FFN hidden) stay small and cache-resident."""
-        shortcut = x if inplace else x.clone()
-        normed = self.norm1(x)
-        if isinstance(self.attn, SSA):
-            self.attn.add_to(shortcut, normed, self.token_chunk)
-        else:
-            shortcut.add_(self.attn(normed))
-        for chunk in shortcut.view(-1, x.shape[-1]).split(self.token_chunk):
-            chunk.add_(self.ffn(self.norm2(chunk)))
-        return shortcut
-
-    def forward(self, x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
-        """``inplace=True`` (inference only) lets the block write its output
-        into ``x``, a tensor the caller no longer needs."""
-        if not (torch.is_grad_enabled() or self.training):
-            return self._inference(x.contiguous(), inplace)
-        if self.with_cp and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
-        return self._forward(x)
-
 
 @register_model
-class ScalableViT(BaseModule):
+class ScalableViT(PyramidBackbone):
     """ScalableViT backbone.
 
     A four-stage pyramid (strides 4, 8, 16, 32; channels C, 2C, 4C, 8C). Each
     stage is an overlapping conv patch embedding with LayerNorm, then blocks
     that alternate IWSA (even index) and SSA (odd index), with a PEG after the
     first block. Module and parameter layout follow the authors' release, so
-    their ImageNet weights load through
-    :func:`mmscalablevit.checkpoint.convert_official_state_dict` (done on the
-    fly when ``init_cfg`` points at an official file).
+    their ImageNet weights load through the key map in ``convert.py`` (on
+    the fly when ``init_cfg`` points at an official file).
 
     Input sizes: any size of at least 32x32 pixels. The patch-embedding
     convs set each stage's grid to their real output size
@@ -146,14 +112,17 @@ class ScalableViT(BaseModule):
             what the official constructor's embed_dims / depths / num_heads /
             mlp_ratios / sr_ratios / c_ratios / wss mean (a window size of 1
             makes every block of that stage SSA). Defaults to ``'s'``.
+            Values are checked: positive integer depths, widths, heads,
+            reduction ratios and windows, positive ratios.
         in_channels (int): Input channels. Defaults to 3.
         out_indices (Sequence[int]): Stages whose outputs are returned, as
             (B, C_i, H_i, W_i) maps. Defaults to all four.
         qkv_bias (bool): Bias in the q/k/v projections. Defaults to True.
-        drop_rate (float): Dropout rate. Defaults to 0.
-        attn_drop_rate (float): Attention dropout rate. Defaults to 0.
-        drop_path_rate (float): Stochastic depth, linearly increasing from 0
-            over all blocks. Defaults to 0.
+        drop_rate (float): Dropout rate, in [0, 1). Defaults to 0.
+        attn_drop_rate (float): Attention dropout rate, in [0, 1).
+            Defaults to 0.
+        drop_path_rate (float): Stochastic depth, in [0, 1), linearly
+            increasing from 0 over all blocks. Defaults to 0.
         norm_cfg (dict): Norm of embeddings and blocks. Defaults to
             LayerNorm with eps 1e-6, as released.
         act_cfg (dict): FFN activation. Defaults to GELU.
@@ -166,7 +135,7 @@ class ScalableViT(BaseModule):
             norm). Frozen parts get no gradient and stay in eval mode.
         with_cp (bool): Activation checkpointing of every block.
         init_cfg (dict, optional): ``dict(type='Pretrained',
-            checkpoint=PATH)`` loads an authors' checkpoint (converted on the
+            checkpoint=PATH_OR_URL)`` loads an authors' checkpoint (converted on the
             fly), a file from ``tools/model_converters/scalablevit2mm.py`` or
             a checkpoint of a model trained with this backbone (the
             ``backbone.`` prefix is found automatically or given as
@@ -181,6 +150,9 @@ class ScalableViT(BaseModule):
     Note:
         The backbone has no BatchNorm, so there is no ``norm_eval``.
     """
+    arch_keys = ('embed_dims', 'depths', 'num_heads', 'mlp_ratios',
+                 'sr_ratios', 'c_ratios', 'window_sizes')
+    key_map = KEY_MAP
     arch_zoo = {
         **dict.fromkeys(
             ['s', 'small'], {
@@ -232,16 +204,15 @@ class ScalableViT(BaseModule):
                  with_cp: bool = False,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        self.arch_settings = self._parse_arch(arch)
-        settings = self.arch_settings
+        self.arch_settings = settings = self.parse_arch(arch)
         self.embed_dims = list(settings['embed_dims'])
         self.depths = list(settings['depths'])
         self.num_stages = len(self.depths)
-        self.out_indices = self._parse_out_indices(out_indices)
-        if not -1 <= frozen_stages <= self.num_stages:
-            raise ValueError(f'frozen_stages must be in [-1, '
-                             f'{self.num_stages}], got {frozen_stages}.')
-        self.frozen_stages = frozen_stages
+        self.in_channels = in_channels
+        self._set_dense_options(out_indices, frozen_stages, False)
+        drop_rate = check_rate('drop_rate', drop_rate)
+        attn_drop_rate = check_rate('attn_drop_rate', attn_drop_rate)
+        drop_path_rate = check_rate('drop_path_rate', drop_path_rate)
         self.with_cp = with_cp
         self.final_norm = final_norm
 
@@ -299,56 +270,27 @@ class ScalableViT(BaseModule):
 
     # ------------------------------------------------------------------ setup
     @classmethod
-    def _parse_arch(cls, arch) -> dict:
-        if isinstance(arch, str):
-            key = arch.lower()
-            if key not in cls.arch_zoo:
-                raise ValueError(
-                    f'Unknown ScalableViT arch {arch!r}. Valid archs: '
-                    f'{sorted(cls.arch_zoo)}, or a dict with the keys '
-                    f'{list(ARCH_KEYS)}.')
-            return deepcopy(cls.arch_zoo[key])
-        if not isinstance(arch, dict):
-            raise TypeError('ScalableViT arch must be a str or a dict, got '
-                            f'{type(arch).__name__}.')
-        missing = [k for k in ARCH_KEYS if k not in arch]
-        extra = [k for k in arch if k not in ARCH_KEYS]
-        if missing or extra:
-            raise ValueError(
-                f'Custom ScalableViT arch: missing keys {missing}, unknown '
-                f'keys {extra}. A custom arch needs exactly {list(ARCH_KEYS)} '
-                "(the official 'wss' is called 'window_sizes').")
-        lengths = {k: len(arch[k]) for k in ARCH_KEYS}
-        if len(set(lengths.values())) != 1:
-            raise ValueError('Custom ScalableViT arch: every entry needs one '
-                             f'value per stage; got lengths {lengths}.')
-        if any(int(d) < 1 for d in arch['depths']):
-            raise ValueError('Custom ScalableViT arch: every stage needs at '
-                             f"least one block; got depths {arch['depths']}.")
-        return {k: list(arch[k]) for k in ARCH_KEYS}
-
-    def _parse_out_indices(self, out_indices) -> tuple:
-        if isinstance(out_indices, int):
-            out_indices = [out_indices]
-        indices = []
-        for idx in out_indices:
-            real = idx + self.num_stages if idx < 0 else idx
-            if not 0 <= real < self.num_stages:
-                raise ValueError(f'out_indices {tuple(out_indices)} must be '
-                                 f'in [0, {self.num_stages - 1}].')
-            indices.append(real)
-        return tuple(indices)
+    def parse_arch(cls, arch) -> dict:
+        settings = super().parse_arch(arch)
+        if isinstance(arch, dict):
+            prefix = 'Custom ScalableViT arch: '
+            for key in ('embed_dims', 'num_heads', 'sr_ratios',
+                        'window_sizes'):
+                check_positive(prefix + key, settings[key])
+            for key in ('mlp_ratios', 'c_ratios'):
+                check_positive(
+                    prefix + key + ' (> 0)',
+                    settings[key],
+                    integer=False,
+                    minimum=1e-12)
+        return settings
 
     # --------------------------------------------------------- freeze / init
     def _stage_modules(self, i: int):
         return [self.patch_embeds[i], self.stages[i], self.pos_block[i]]
 
     def _frozen_modules(self):
-        if self.frozen_stages < 0:
-            return []
-        modules = [self.patch_embeds[0]]
-        for i in range(self.frozen_stages):
-            modules += self._stage_modules(i)
+        modules = super()._frozen_modules()
         if self.frozen_stages == self.num_stages and self.final_norm:
             modules.append(self.norm)
         return modules
@@ -364,30 +306,7 @@ class ScalableViT(BaseModule):
                 module.weight.data = module.weight.data.clone(
                     memory_format=torch.channels_last)
 
-    def _freeze_stages(self):
-        for module in self._frozen_modules():
-            module.eval()
-            for param in module.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self._freeze_stages()
-        return self
-
-    def init_weights(self):
-        init_cfg = self.init_cfg
-        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
-            from ...checkpoint import load_backbone_checkpoint
-            load_backbone_checkpoint(
-                self, init_cfg['checkpoint'], prefix=init_cfg.get('prefix'))
-        elif init_cfg is not None:
-            super().init_weights()
-        else:
-            self._official_init()
-        self._is_init = True
-
-    def _official_init(self):
+    def default_init(self):
         """Initialisation of the released training code."""
         for m in self.modules():
             if isinstance(m, nn.Linear):
@@ -403,20 +322,16 @@ class ScalableViT(BaseModule):
     def forward(self, x: torch.Tensor) -> tuple:
         """(B, in_channels, H, W) -> tuple of (B, C_i, H_i, W_i), one per
         entry of ``out_indices``."""
-        H, W = x.shape[-2:]
-        if H < 32 or W < 32:
-            raise ValueError(
-                f'ScalableViT needs inputs of at least 32x32 pixels (its '
-                f'total stride); got {H}x{W}. Resize or pad the image.')
+        self.check_input(x)
+        inference = execution_path(self) is ExecutionPath.INFERENCE
         outs = []
         for i in range(self.num_stages):
             x, (h, w) = self.patch_embeds[i](x)
             x = self.pos_drops[i](x.view(x.shape[0], h, w, -1))
             for j, block in enumerate(self.stages[i]):
                 x = block(x, inplace=True)  # `x` is the backbone's own
-                if j == 0:  # the block's output is ours: in place if no grad
-                    x = self.pos_block[i](
-                        x, inplace=not torch.is_grad_enabled())
+                if j == 0:  # the block's output is ours: in place if allowed
+                    x = self.pos_block[i](x, inplace=inference)
             if i == self.num_stages - 1 and self.final_norm:
                 x = self.norm(x)
             x = x.permute(0, 3, 1, 2)  # NCHW view of channels-last data

@@ -1,4 +1,4 @@
-"""Multi-head scaled dot-product attention shared by IWSA and SSA.
+"""Multi-head scaled dot-product attention for every backbone's attentions.
 
 The fused path calls :func:`torch.nn.functional.scaled_dot_product_attention`
 (flash / memory-efficient kernels on CPU and CUDA). Those kernels need the
@@ -7,7 +7,7 @@ narrower side is zero-padded (which changes neither ``q @ k^T`` nor the kept
 output channels) and masks are additive floats.
 
 The reference path materialises ``softmax(q @ k^T * scale) @ v`` with plain
-matmuls, exactly as the authors' code does. It is used by FLOP counting
+matmuls, as the released models' code does. It is used by FLOP counting
 (mmengine's counter sees the matmuls) and by tests that prove the fused path
 is equivalent. Switch to it with :func:`reference_attention`.
 """
@@ -22,8 +22,8 @@ _USE_REFERENCE = False
 
 @contextmanager
 def reference_attention(enabled: bool = True):
-    """Context manager that routes all ScalableViT attention through the
-    explicit-matmul reference implementation."""
+    """Context manager that routes every :func:`multi_head_attention` call
+    through the explicit-matmul reference implementation."""
     global _USE_REFERENCE
     previous = _USE_REFERENCE
     _USE_REFERENCE = enabled
@@ -43,8 +43,8 @@ def multi_head_attention(q: torch.Tensor,
     (..., S, Dv); returns (..., L, Dv).
 
     Args:
-        scale (float): Multiplier of ``q @ k^T`` (ScalableViT's SSA scale is
-            not ``Dqk ** -0.5``, so it is always given explicitly).
+        scale (float): Multiplier of ``q @ k^T`` (always explicit: some
+            attentions scale by another width than ``Dqk``).
         attn_mask (Tensor, optional): Additive float mask broadcastable to
             (..., L, S); ``-inf`` removes a key.
         dropout_p (float): Dropout on the attention probabilities.

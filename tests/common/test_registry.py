@@ -3,7 +3,7 @@ mmdet, mmseg and mmpretrain scopes."""
 import importlib
 
 import pytest
-from conftest import TINY_ARCH
+from scalable_vit.fixtures import TINY_ARCH
 from mmengine.registry import DefaultScope, init_default_scope
 
 import mmscalablevit  # noqa: F401

@@ -2,11 +2,12 @@
 (fixture: the released code on random weights)."""
 import pytest
 import torch
-from conftest import ROOT, arch_from_official
+from helpers import ROOT
+from scalable_vit.fixtures import arch_from_official
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmscalablevit.checkpoint import convert_official_state_dict
+from mmscalablevit.models.backbones.scalable_vit import convert_official_state_dict
 from mmscalablevit.models import ScalableViT
 
 

@@ -1,9 +1,11 @@
-"""The transformer FFN of ScalableViT's blocks, lean on training memory."""
+"""A transformer FFN that is lean on training memory."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks.transformer import FFN
+
+from .execution import ExecutionPath, execution_path
 
 
 class _GELULinear(torch.autograd.Function):
@@ -35,10 +37,11 @@ class RecomputedActFFN(FFN):
     """mmcv's FFN (fc1 -> activation -> dropout -> fc2 -> dropout, same
     parameters and keys) that keeps only fc1's output for backward.
 
-    With the exact GELU and no FFN dropout (ScalableViT's setting) the
-    activation is recomputed once inside fc2's backward (:class:`_GELULinear`);
-    otherwise activation and fc2 are checkpointed. Either way 4C values per
-    token and block of training memory are saved.
+    In training (:func:`execution_path` is ``TRAINING``), with the exact
+    GELU and no FFN dropout the activation is recomputed once inside fc2's
+    backward (:class:`_GELULinear`); otherwise activation and fc2 are
+    checkpointed. Either way the hidden-wide activation is not kept. Every
+    other path runs the plain layers.
 
     Shapes: input and output (..., C).
     """
@@ -56,7 +59,8 @@ class RecomputedActFFN(FFN):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         hidden = self.layers[0][0](x)
-        if not hidden.requires_grad:
+        if execution_path(self) is not ExecutionPath.TRAINING \
+                or not hidden.requires_grad:
             out = self._tail(hidden)
         elif self._fused_tail:
             fc2 = self.layers[1]

@@ -1,20 +1,14 @@
-"""Import-time fixes that make the pinned stack work for this package.
+"""``_base_ = ['mmscalablevit::scalablevit/<config>.py']`` for this package.
 
-* ``_base_ = ['mmscalablevit::scalablevit/<config>.py']``: mmengine 0.10.7
-  only resolves ``pkg::`` for packages in ``MODULE2PACKAGE``, only paths
-  shaped ``pkg::dir/file.py``, looks an editable install up under
-  site-packages and needs a model index. The scope is registered, and for
-  this package (only) the lookups answer from its configs: the source tree's
-  ``configs/`` for an editable install or checkout, ``.mim/configs`` for a
-  wheel. ``scalablevit/`` is an alias of that folder, so the flat configs have
-  the ``dir/file.py`` shape mmengine requires.
-* Resuming: on torch >= 2.6 ``torch.load`` defaults to ``weights_only=True``
-  and mmengine's checkpoints hold a few plain classes (its log buffers, numpy
-  scalars). Exactly those are allow-listed; ``weights_only`` stays on.
+mmengine 0.10.7 only resolves ``pkg::`` for packages in ``MODULE2PACKAGE``,
+only paths shaped ``pkg::dir/file.py``, looks an editable install up under
+site-packages and needs a model index. The scope is registered, and for this
+package (only) the lookups answer from its configs: the source tree's
+``configs/`` for an editable install or checkout, ``.mim/configs`` for a
+wheel. ``scalablevit/`` is an alias of that folder, so the flat configs have
+the ``dir/file.py`` shape mmengine requires.
 """
 import os.path as osp
-
-import torch
 
 PACKAGE = 'mmscalablevit'
 
@@ -81,13 +75,3 @@ def register_config_scope() -> None:
     config_module.get_installed_path = get_installed_path
     config_module._get_external_cfg_path = get_external_cfg_path
     config_module._get_external_cfg_base_path = get_external_cfg_base_path
-
-
-def allow_checkpoint_globals() -> None:
-    from ..checkpoint import safe_globals
-    torch.serialization.add_safe_globals(safe_globals())
-
-
-def setup_environment() -> None:
-    register_config_scope()
-    allow_checkpoint_globals()

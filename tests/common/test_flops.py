@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-from builders import build_model, load_config
-from conftest import ROOT
+from helpers.builders import build_model, load_config
+from helpers import ROOT
 
 from mmscalablevit.analysis import count_flops
 

@@ -1,11 +1,11 @@
 """ScalableViT backbone: variants, shapes, dense-prediction options, errors."""
 import pytest
 import torch
-from conftest import TINY_ARCH, arch_from_official
-from reference_scalablevit import reference_forward
+from scalable_vit.fixtures import TINY_ARCH, arch_from_official
+from scalable_vit.reference import reference_forward
 
 import mmscalablevit  # noqa: F401
-from mmscalablevit.checkpoint import convert_official_state_dict
+from mmscalablevit.models.backbones.scalable_vit import convert_official_state_dict
 from mmscalablevit.models import ScalableViT
 
 # Backbone parameters of the released code (no final norm, no head).

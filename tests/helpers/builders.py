@@ -8,7 +8,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-from conftest import ROOT
+from helpers import ROOT
 
 CONFIGS = osp.join(ROOT, 'configs')
 SHAPES_META = dict(classes=('square', 'circle', 'triangle'))

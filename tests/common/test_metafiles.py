@@ -5,9 +5,9 @@ import os.path as osp
 
 import pytest
 import yaml
-from builders import build_model, count, load_config
-from conftest import ROOT
-from test_configs import PARAMS
+from helpers.builders import build_model, count, load_config
+from helpers import ROOT
+from common.test_configs import PARAMS
 
 
 def metafile_models():

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 import torch
-from builders import batch, build_model, count, dataset, load_config, loss_of
+from helpers.builders import batch, build_model, count, dataset, load_config, loss_of
 from mmengine.optim import build_optim_wrapper
 
 # Parameter counts of the same models on the released backbone (mmdet 3.3 /

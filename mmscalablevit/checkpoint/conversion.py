@@ -1,0 +1,127 @@
+"""Converting the authors' released checkpoints: the interface each backbone
+implements (:class:`KeyMap`) and the one converter entry point that the
+``tools/model_converters/*2mm.py`` scripts call (:func:`convert_main`)."""
+import argparse
+import os
+import os.path as osp
+from collections import OrderedDict
+from typing import Dict, Optional
+
+import torch
+
+
+class KeyMap:
+    """How one backbone family's released checkpoints map onto this
+    package's modules. A backbone class names an instance in its
+    ``key_map`` attribute; the generic loaders and converters use nothing
+    else.
+
+    Attributes:
+        name (str): The family's name in messages (``'ScalableViT'``).
+        converter (str): The ``tools/model_converters`` script.
+        variants (tuple): The ``arch`` names a converted file is matched
+            against to name its variant.
+        classifier_keys (dict): Key prefix -> why a dense backbone leaves
+            such keys of a classifier checkpoint out (e.g. the head).
+    """
+    name = ''
+    converter = ''
+    variants = ()
+    classifier_keys: Dict[str, str] = {}
+
+    def is_official(self, state_dict) -> bool:
+        """Whether the keys follow the authors' naming."""
+        raise NotImplementedError
+
+    def to_backbone(self, state_dict) -> 'OrderedDict[str, torch.Tensor]':
+        """The authors' classifier keys -> this package's backbone keys
+        (keys under :attr:`classifier_keys` may stay: loaders drop and
+        report them)."""
+        raise NotImplementedError
+
+    def to_classifier(self, state_dict) -> 'OrderedDict[str, torch.Tensor]':
+        """The authors' classifier keys -> an mmpretrain ``ImageClassifier``
+        with this backbone (``backbone.*``, ``head.*``)."""
+        raise NotImplementedError
+
+    def classifier_key(self, key: str) -> Optional[str]:
+        """Why ``key`` is left out of a dense backbone, or None."""
+        for prefix, reason in self.classifier_keys.items():
+            if key.startswith(prefix):
+                return reason
+        return None
+
+
+def _backbone_part(state_dict, key_map: KeyMap, task: str):
+    prefix = 'backbone.' if task == 'classifier' else ''
+    return OrderedDict(
+        (k[len(prefix):], v) for k, v in state_dict.items()
+        if k.startswith(prefix)
+        and key_map.classifier_key(k[len(prefix):]) is None)
+
+
+def find_variant(backbone_cls, state_dict, task: str) -> Optional[str]:
+    """The released variant whose backbone fits converted weights."""
+    from .fitting import CheckpointMismatchError, check_fits
+    key_map = backbone_cls.key_map
+    backbone = _backbone_part(state_dict, key_map, task)
+    for arch in key_map.variants:
+        try:
+            check_fits(backbone_cls(arch=arch), backbone)
+            return arch
+        except CheckpointMismatchError:
+            continue
+    return None
+
+
+def convert_main(backbone_cls, argv=None):
+    """``SRC DST [--task backbone|classifier]``: convert an authors'
+    checkpoint (path or URL, read with ``weights_only=True``) of
+    ``backbone_cls``'s family and save ``{'state_dict', 'meta'}``."""
+    from .fitting import unwrap_state_dict
+    from .reading import read_checkpoint
+    key_map = backbone_cls.key_map
+    parser = argparse.ArgumentParser(
+        description=f"Convert an authors' {key_map.name} checkpoint to this "
+        "package's keys.")
+    parser.add_argument('src', help="the authors' checkpoint (path or URL)")
+    parser.add_argument('dst', help='where to write the converted file')
+    parser.add_argument(
+        '--task',
+        choices=['backbone', 'classifier'],
+        default='backbone',
+        help='backbone weights for detection/segmentation (default; '
+        "init_cfg=dict(type='Pretrained', checkpoint=DST)) or the whole "
+        'mmpretrain classifier (load_from=DST)')
+    args = parser.parse_args(argv)
+
+    state_dict = unwrap_state_dict(read_checkpoint(args.src), args.src)
+    if not key_map.is_official(state_dict):
+        raise SystemExit(
+            f"{args.src} does not have the authors' {key_map.name} key "
+            'layout: nothing to convert. Checkpoints written by this package '
+            'load directly.')
+    if args.task == 'classifier':
+        converted = key_map.to_classifier(state_dict)
+    else:
+        converted = _backbone_part(
+            key_map.to_backbone(state_dict), key_map, 'backbone')
+    arch = find_variant(backbone_cls, converted, args.task)
+    if arch is None:
+        print(f'warning: the weights fit none of the released {key_map.name} '
+              f'variants {list(key_map.variants)}; pass the matching custom '
+              'arch dict to the backbone.')
+    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
+    torch.save(
+        dict(
+            state_dict=converted,
+            meta=dict(
+                source=osp.basename(args.src),
+                task=args.task,
+                arch=arch,
+                converter=f'mmscalablevit {osp.basename(key_map.converter)}')),
+        args.dst)
+    name = f'{key_map.name}-{arch.upper()}' if arch else \
+        f'a custom {key_map.name}'
+    print(f'{args.dst}: {len(converted)} tensors, {args.task} of {name}')
+    return converted
