@@ -1,11 +1,18 @@
 """Install mmscalablevit.
 
-Besides the Python package, installs ship ``configs/``, ``tools/`` and
-``model-index.yml`` under ``mmscalablevit/.mim`` (the OpenMMLab convention;
-``_base_ = ['mmscalablevit::scalablevit/<config>.py']`` reads them from there
-in a wheel install, see ``mmscalablevit/utils/environment.py``). Editable
-installs (``pip install -e .``: setuptools' ``editable_wheel``, or the legacy
-``develop``) link to the sources; wheels and sdists copy them.
+Besides the Python package, installs ship:
+
+* ``configs/``, ``tools/`` and ``model-index.yml`` under ``mmscalablevit/.mim``
+  (the OpenMMLab convention, read by mim and by ``mmscalablevit::`` config
+  inheritance). Editable installs (``pip install -e .``) link them to the
+  sources; wheels and sdists copy them.
+* ``mmscalablevit-startup.pth`` and ``_mmscalablevit_startup.py`` at the root
+  of site-packages: a post-import hook that makes ``mmscalablevit::`` configs
+  and the package's mmpretrain model names work in the toolkits' own scripts
+  (``mmscalablevit/utils/toolkit_glue.py``), also for editable installs.
+* For editable installs, ``top_level.txt`` names the source package folder:
+  mim and mmengine look a package up as ``<dist location>/<top level>``, and
+  an editable install has no ``site-packages/mmscalablevit``.
 """
 import os
 import os.path as osp
@@ -13,9 +20,12 @@ import shutil
 import sys
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py as _build_py
+from setuptools.command.egg_info import egg_info as _egg_info
 
 ROOT = osp.dirname(osp.abspath(__file__))
 MIM = osp.join(ROOT, 'mmscalablevit', '.mim')
+STARTUP_PTH = 'mmscalablevit-startup.pth'
 
 
 def read_version():
@@ -56,6 +66,40 @@ def build_mim_folder():
         _place(osp.join(ROOT, entry), osp.join(MIM, entry), link)
 
 
+class build_py(_build_py):
+    """Puts the startup ``.pth`` at the root of the wheel (site-packages);
+    for an editable wheel, at the root of the wheel being built."""
+
+    def run(self):
+        super().run()
+        if self.editable_mode:
+            target = self.get_finalized_command('install').install_lib
+        else:
+            target = self.build_lib
+        self.mkpath(target)
+        self.copy_file(
+            osp.join(ROOT, STARTUP_PTH),
+            osp.join(target, STARTUP_PTH),
+            preserve_mode=0)
+
+    def get_outputs(self, *args, **kwargs):
+        outputs = super().get_outputs(*args, **kwargs)
+        if not self.editable_mode:
+            outputs.append(osp.join(self.build_lib, STARTUP_PTH))
+        return outputs
+
+
+class egg_info(_egg_info):
+    """Editable installs: ``top_level.txt`` names the source package folder
+    (absolute), which is where mim and mmengine then find ``.mim``."""
+
+    def run(self):
+        super().run()
+        if 'editable_wheel' in sys.argv[1:]:
+            with open(osp.join(self.egg_info, 'top_level.txt'), 'w') as f:
+                f.write(osp.join(ROOT, 'mmscalablevit') + '\n')
+
+
 def read_requirements(name):
     with open(osp.join(ROOT, 'requirements', name)) as f:
         return [
@@ -71,13 +115,15 @@ if __name__ == '__main__':
     setup(
         name='mmscalablevit',
         version=read_version(),
-        description='ScalableViT backbone for OpenMMLab 3.x (mmdet, mmseg, '
-        'mmpretrain)',
+        description='Hierarchical vision transformer backbones (ScalableViT, '
+        'ScopeViT) for OpenMMLab 3.x (mmdet, mmseg, mmpretrain)',
         long_description=long_description,
         long_description_content_type='text/markdown',
+        url='https://github.com/mmscalablevit/mmscalablevit',
         license='Apache License 2.0',
         python_requires='>=3.8',
-        packages=find_packages(exclude=('configs', 'tools', 'tests')),
+        packages=find_packages(exclude=('configs', 'tools', 'tests*')),
+        py_modules=['_mmscalablevit_startup'],
         include_package_data=True,
         package_data={'mmscalablevit': ['.mim/**/*']},
         install_requires=read_requirements('runtime.txt'),
@@ -90,5 +136,9 @@ if __name__ == '__main__':
                 'mmscalablevit-train=mmscalablevit.apis.train:cli',
                 'mmscalablevit-test=mmscalablevit.apis.test:cli',
             ]
+        },
+        cmdclass={
+            'build_py': build_py,
+            'egg_info': egg_info
         },
         zip_safe=False)

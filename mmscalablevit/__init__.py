@@ -2,14 +2,15 @@
 OpenMMLab 3.x stack (ScalableViT, ScopeViT).
 
 Importing the package registers the backbones and hooks, makes
-``mmscalablevit::`` config inheritance work and routes mmengine's checkpoint
-reading through the package's safe reader.
+``mmscalablevit::`` config inheritance and mmpretrain's name-based APIs
+work, and routes mmengine's checkpoint reading through the package's safe
+reader.
 """
 from .version import __version__  # noqa: F401
 from .registry import MODELS  # noqa: F401
-from . import models  # noqa: F401  (registers the modules)
+from . import engine, models  # noqa: F401  (registers modules, hooks)
 from .checkpoint import register_loaders
-from .utils.config_scope import register_config_scope
+from .utils import toolkit_glue
 
-register_config_scope()
+toolkit_glue.install()
 register_loaders()

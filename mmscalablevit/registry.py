@@ -1,12 +1,14 @@
 """Where mmscalablevit's modules meet the OpenMMLab registries.
 
-``MODELS`` is a child of mmengine's root model registry with the scope
-``mmscalablevit``: configs may write ``type='mmscalablevit.ScalableViT'``,
-which imports this package by itself under the mmdet, mmseg and mmpretrain
-scopes. :func:`register_model` also puts each class in the root registry, so
-that the bare ``type='ScalableViT'`` builds under every toolkit scope once the
-package is imported (``custom_imports``), as users write for Swin.
+``MODELS`` and ``HOOKS`` are children of mmengine's root registries with the
+scope ``mmscalablevit``: configs may write ``type='mmscalablevit.ScalableViT'``
+(or ``'mmscalablevit.ExactResumeHook'``), which imports this package by
+itself under the mmdet, mmseg and mmpretrain scopes. :func:`register_model`
+also puts each class in the root registry, so that the bare
+``type='ScalableViT'`` builds under every toolkit scope once the package is
+imported (``custom_imports``), as users write for Swin.
 """
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
 
@@ -15,6 +17,11 @@ MODELS = Registry(
     parent=MMENGINE_MODELS,
     scope='mmscalablevit',
     locations=['mmscalablevit.models'])
+HOOKS = Registry(
+    'hook',
+    parent=MMENGINE_HOOKS,
+    scope='mmscalablevit',
+    locations=['mmscalablevit.engine'])
 
 
 def register_model(cls):

@@ -1,8 +1,15 @@
 #!/usr/bin/env python
-"""Train with a ScalableViT config (detection, segmentation or classification;
-the toolkit follows the config's default_scope). Arguments as in mmdet's
-tools/train.py: CONFIG [--work-dir] [--amp] [--auto-scale-lr] [--resume [CKPT]]
-[--no-validate] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]."""
+"""Train with a detection, segmentation or classification config.
+
+    python tools/train.py CONFIG [options]
+
+Runs the config's toolkit's own tools/train.py (picked by the config's
+default_scope: mmdet, mmseg or mmpretrain), so the options are that script's
+(--work-dir, --amp, --resume [CKPT], --cfg-options k=v ..., --launcher,
+mmdet's --auto-scale-lr, mmpretrain's --no-validate, ...). The package adds
+CPU-only distributed runs (gloo), --resume CKPT for every toolkit and exact
+resume (mmscalablevit/engine/).
+"""
 from mmscalablevit.apis.train import main
 
 if __name__ == '__main__':

@@ -97,4 +97,6 @@ param_scheduler = [
 ]
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
+    checkpoint=dict(interval=max_iters, max_keep_ckpts=1),
+    # --show-dir draws every test image (mmseg's default: every 50th)
+    visualization=dict(interval=1))

@@ -1,3 +1,2 @@
-from .runner import build_runner, load_config, toolkit_of
-
-__all__ = ['build_runner', 'load_config', 'toolkit_of']
+"""Entry points of ``tools/train.py`` / ``tools/test.py`` and the console
+scripts ``mmscalablevit-train`` / ``mmscalablevit-test``."""

@@ -1,0 +1,138 @@
+"""One entry point for three toolkits: run the config's toolkit's own
+``tools/train.py`` / ``tools/test.py`` (shipped in its wheel under
+``.mim/tools``) in this process, with the package's additions.
+
+Every option of those scripts works as documented by the toolkit (mmdet's
+``--auto-scale-lr``, ``--tta``, ``--show-dir``, ``--out``, mmpretrain's
+``--out-item``, ...). What the package adds, and nothing else:
+
+* the toolkit is picked by the config's ``default_scope``;
+* ``--launcher pytorch`` works on CPU-only machines (gloo), and the process
+  group is destroyed before exit (:mod:`.distributed`);
+* ``--resume CKPT`` resumes from that checkpoint for every toolkit (mmseg's
+  own script only knows ``--resume`` for the latest checkpoint);
+* training runs with :class:`ExactResumeHook` unless the config names it.
+"""
+import importlib.util
+import os.path as osp
+import runpy
+import sys
+from contextlib import contextmanager
+from typing import List, Optional
+
+from mmengine.config import Config
+
+from .distributed import end_distributed, setup_cpu_distributed
+
+TOOLKITS = ('mmdet', 'mmseg', 'mmpretrain')
+
+
+def toolkit_of(cfg: Config) -> str:
+    """The toolkit a config belongs to, from its ``default_scope``."""
+    scope = cfg.get('default_scope')
+    if scope not in TOOLKITS:
+        raise ValueError(
+            f'Config default_scope is {scope!r}; the tools run configs whose '
+            f'default_scope is one of {TOOLKITS} (inherit an mmdet::, mmseg:: '
+            'or mmpretrain:: base, or set default_scope).')
+    return scope
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config and apply ``--cfg-options``."""
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def toolkit_script(toolkit: str, name: str) -> str:
+    """Path of ``<toolkit>/.mim/tools/<name>.py`` in the installed wheel."""
+    spec = importlib.util.find_spec(toolkit)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(f'{toolkit} is not installed: bash tools/install.sh')
+    path = osp.join(spec.submodule_search_locations[0], '.mim', 'tools',
+                    f'{name}.py')
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f"{toolkit}'s {name}.py is not in its installation ({path}); "
+            'reinstall it from a wheel (pip install --force-reinstall).')
+    return path
+
+
+class _Run:
+    """What a toolkit script built and returned."""
+    runner = None
+    metrics = None
+
+
+def _has_hook(cfg, name: str) -> bool:
+    return any(
+        str(h.get('type', '')).split('.')[-1] == name
+        for h in cfg.get('custom_hooks', []) if isinstance(h, dict))
+
+
+@contextmanager
+def _plugin_runtime(resume_from: Optional[str], train: bool):
+    from mmengine.runner import Runner
+    run = _Run()
+    original_from_cfg = Runner.__dict__['from_cfg']
+    original_test = Runner.test
+
+    def from_cfg(cls, cfg):
+        setup_cpu_distributed(cfg)
+        if resume_from is not None:
+            cfg.resume, cfg.load_from = True, resume_from
+        if train and not _has_hook(cfg, 'ExactResumeHook'):
+            cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+                dict(type='mmscalablevit.ExactResumeHook')
+            ]
+        run.runner = original_from_cfg.__func__(cls, cfg)
+        return run.runner
+
+    def test(self):
+        run.metrics = original_test(self)
+        return run.metrics
+
+    Runner.from_cfg = classmethod(from_cfg)
+    Runner.test = test
+    try:
+        yield run
+    finally:
+        Runner.from_cfg = original_from_cfg
+        Runner.test = original_test
+
+
+def _split_resume(argv: List[str], toolkit: str):
+    """mmseg's script takes ``--resume`` as a flag: take a path given after
+    it out of ``argv`` (the runtime then resumes from that file)."""
+    if toolkit != 'mmseg' or '--resume' not in argv:
+        return argv, None
+    i = argv.index('--resume')
+    if i + 1 < len(argv) and not argv[i + 1].startswith('-'):
+        return argv[:i + 1] + argv[i + 2:], argv[i + 1]
+    return argv, None
+
+
+def run_tool(name: str, argv: Optional[List[str]] = None) -> _Run:
+    """Run the config's toolkit's ``tools/<name>.py`` with ``argv`` (default:
+    this process's arguments); returns its runner (and test metrics)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    config = next((a for a in argv if not a.startswith('-')), None)
+    if config is None:
+        raise SystemExit(f'usage: {name}.py CONFIG ... (the options of the '
+                         "config's toolkit's own tools/{name}.py)")
+    toolkit = toolkit_of(Config.fromfile(config))
+    script = toolkit_script(toolkit, name)
+    argv, resume_from = _split_resume(argv, toolkit)
+    saved_argv = sys.argv
+    sys.argv = [script] + argv
+    ok = False
+    try:
+        with _plugin_runtime(resume_from, name == 'train') as run:
+            runpy.run_path(script, run_name='__main__')
+        ok = True
+    finally:
+        sys.argv = saved_argv
+        end_distributed(wait=ok)
+    return run
