@@ -1,7 +1,5 @@
 # Mask R-CNN + ScalableViT-B, 1x schedule: the S config with the B backbone.
-_base_ = ['./mask_rcnn_scalablevit_s_1x.py']
+_base_ = ['./mask_rcnn_scalablevit_s_1x.py', './_base_/models/scalablevit.py']
+__sv = _base_.pop('scalablevit')
 
-pretrained = 'checkpoints/scalablevit_b_in1k.pth'
-model = dict(
-    backbone=dict(arch='b', init_cfg=dict(checkpoint=pretrained)),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+model = dict(backbone=__sv.b.backbone, neck=dict(in_channels=__sv.b.channels))

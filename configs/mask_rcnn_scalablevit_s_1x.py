@@ -3,20 +3,13 @@
 # iterations, x0.1 at epochs 8 and 11) and batch 16 (8 GPUs x 2) come from
 # mmdet's Mask R-CNN R50-FPN 1x base; FPN Xavier and head Normal init are
 # mmdet's defaults, as in the paper.
-_base_ = ['mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py']
-custom_imports = dict(imports=['mmscalablevit'], allow_failed_imports=False)
+_base_ = [
+    'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
+    './_base_/models/scalablevit.py', './_base_/runtime/plugin.py'
+]
+__sv = _base_.pop('scalablevit')
 
-# The authors' ImageNet-1K weights (converted or as downloaded, see README).
-pretrained = 'checkpoints/scalablevit_s_in1k.pth'
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmscalablevit.ScalableViT',
-        arch='s',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.2,  # paper silent: Twins' detection value
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    neck=dict(in_channels=[64, 128, 256, 512]))
+model = dict(backbone=__sv.s.backbone, neck=dict(in_channels=__sv.s.channels))
 
 # Table 8: AdamW lr 2e-4, weight decay 1e-4, no parameter-wise settings
 # (Twins' 1x decays every parameter).

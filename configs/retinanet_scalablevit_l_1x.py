@@ -1,7 +1,5 @@
 # RetinaNet + ScalableViT-L, 1x schedule: the S config with the L backbone.
-_base_ = ['./retinanet_scalablevit_s_1x.py']
+_base_ = ['./retinanet_scalablevit_s_1x.py', './_base_/models/scalablevit.py']
+__sv = _base_.pop('scalablevit')
 
-pretrained = 'checkpoints/scalablevit_l_in1k.pth'
-model = dict(
-    backbone=dict(arch='l', init_cfg=dict(checkpoint=pretrained)),
-    neck=dict(in_channels=[128, 256, 512, 1024]))
+model = dict(backbone=__sv.l.backbone, neck=dict(in_channels=__sv.l.channels))

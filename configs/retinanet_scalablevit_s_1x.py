@@ -3,22 +3,17 @@
 # iterations, x0.1 at epochs 8 and 11) and batch 16 (8 GPUs x 2) come from
 # mmdet's RetinaNet R50-FPN 1x base; FPN Xavier and head Normal(0.01) init
 # are mmdet's defaults, as in the paper.
-_base_ = ['mmdet::retinanet/retinanet_r50_fpn_1x_coco.py']
-custom_imports = dict(imports=['mmscalablevit'], allow_failed_imports=False)
+_base_ = [
+    'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py',
+    './_base_/models/scalablevit.py', './_base_/runtime/plugin.py'
+]
+__sv = _base_.pop('scalablevit')
 
-# The authors' ImageNet-1K weights (converted or as downloaded, see README).
-pretrained = 'checkpoints/scalablevit_s_in1k.pth'
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmscalablevit.ScalableViT',
-        arch='s',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.2,  # paper silent: Twins' detection value
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
+    backbone=__sv.s.backbone,
     # Twins' RetinaNet neck: the stage-0 output feeds no lateral.
     neck=dict(
-        in_channels=[64, 128, 256, 512],
+        in_channels=__sv.s.channels,
         start_level=1,
         add_extra_convs='on_input',
         num_outs=5))

@@ -9,9 +9,10 @@ _base_ = [
     'mmpretrain::_base_/models/swin_transformer/tiny_224.py',
     'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py',
     'mmpretrain::_base_/schedules/imagenet_bs1024_adamw_swin.py',
-    'mmpretrain::_base_/default_runtime.py'
+    'mmpretrain::_base_/default_runtime.py', './_base_/models/scalablevit.py',
+    './_base_/runtime/plugin.py'
 ]
-custom_imports = dict(imports=['mmscalablevit'], allow_failed_imports=False)
+__sv = _base_.pop('scalablevit')
 
 # Classifier: backbone -> LayerNorm (`final_norm`) -> mean over tokens -> the
 # two-layer head Linear(C, 4096) -> LayerNorm -> GELU -> Linear(4096, 1000).
@@ -54,22 +55,22 @@ optim_wrapper = dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,
         flat_decay_mult=0.0,
-        custom_keys={'pos_block': dict(decay_mult=0.0)}),
+        custom_keys=__sv.no_decay),
     clip_grad=dict(max_norm=5.0))  # main.py's default (paper silent)
-warmup_epochs = 5
+__warmup_epochs = 5
 param_scheduler = [
     dict(
         _scope_='mmpretrain',
         type='LinearLR',
         start_factor=1e-3,
         by_epoch=True,
-        end=warmup_epochs,
+        end=__warmup_epochs,
         convert_to_iter_based=True),
     dict(
         _scope_='mmpretrain',
         type='CosineAnnealingLR',
         eta_min=1e-5,
         by_epoch=True,
-        begin=warmup_epochs)
+        begin=__warmup_epochs)
 ]
 auto_scale_lr = dict(base_batch_size=1024)

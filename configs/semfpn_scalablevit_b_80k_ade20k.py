@@ -1,8 +1,8 @@
-# Semantic FPN + ScalableViT-B, 80k iterations, ADE20K: the S config with
-# the B backbone.
-_base_ = ['./semfpn_scalablevit_s_80k_ade20k.py']
+# Semantic FPN + ScalableViT-B, 80k iterations, ADE20K: the S config with the
+# B backbone.
+_base_ = [
+    './semfpn_scalablevit_s_80k_ade20k.py', './_base_/models/scalablevit.py'
+]
+__sv = _base_.pop('scalablevit')
 
-pretrained = 'checkpoints/scalablevit_b_in1k.pth'
-model = dict(
-    backbone=dict(arch='b', init_cfg=dict(checkpoint=pretrained)),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+model = dict(backbone=__sv.b.backbone, neck=dict(in_channels=__sv.b.channels))

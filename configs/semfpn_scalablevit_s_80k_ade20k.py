@@ -7,23 +7,19 @@
 _base_ = [
     'mmseg::_base_/models/fpn_r50.py', 'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
-    'mmseg::_base_/schedules/schedule_80k.py'
+    'mmseg::_base_/schedules/schedule_80k.py',
+    './_base_/models/scalablevit.py', './_base_/runtime/plugin.py'
 ]
-custom_imports = dict(imports=['mmscalablevit'], allow_failed_imports=False)
+__sv = _base_.pop('scalablevit')
 
-# The authors' ImageNet-1K weights (converted or as downloaded, see README).
-pretrained = 'checkpoints/scalablevit_s_in1k.pth'
 model = dict(
     pretrained=None,  # the ResNet base sets one; the backbone's init_cfg rules
-    data_preprocessor=dict(size={{_base_.crop_size}}),
-    backbone=dict(
-        _delete_=True,
-        type='mmscalablevit.ScalableViT',
-        arch='s',
-        out_indices=(0, 1, 2, 3),
-        drop_path_rate=0.2,  # paper silent: Twins' segmentation value
-        init_cfg=dict(type='Pretrained', checkpoint=pretrained)),
-    neck=dict(in_channels=[64, 128, 256, 512], out_channels=256, num_outs=4),
+    # training crops padded to the crop size; test images the resize leaves
+    # under 32 px a side (the total stride) padded to 32, then cropped back
+    data_preprocessor=dict(
+        size=_base_.crop_size, test_cfg=dict(size=(32, 32))),
+    backbone=__sv.s.backbone,
+    neck=dict(in_channels=__sv.s.channels, out_channels=256, num_outs=4),
     decode_head=dict(num_classes=150))
 
 train_dataloader = dict(batch_size=4)

@@ -1,9 +1,11 @@
 # UperNet + ScalableViT-L, 160k iterations, ADE20K: the S config with the
 # L backbone.
-_base_ = ['./upernet_scalablevit_s_160k_ade20k.py']
+_base_ = [
+    './upernet_scalablevit_s_160k_ade20k.py', './_base_/models/scalablevit.py'
+]
+__sv = _base_.pop('scalablevit')
 
-pretrained = 'checkpoints/scalablevit_l_in1k.pth'
 model = dict(
-    backbone=dict(arch='l', init_cfg=dict(checkpoint=pretrained)),
-    decode_head=dict(in_channels=[128, 256, 512, 1024]),
-    auxiliary_head=dict(in_channels=512))
+    backbone=__sv.l.backbone,
+    decode_head=dict(in_channels=__sv.l.channels),
+    auxiliary_head=dict(in_channels=__sv.l.channels[2]))

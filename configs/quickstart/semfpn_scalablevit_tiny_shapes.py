@@ -11,15 +11,16 @@ _base_ = [
 # label 0 = unlabelled (reduce_zero_label), then background and 3 shapes;
 # images of 200-300 px, 200 train / 50 val.
 data_root = 'data/tiny_ade'
-metainfo = dict(
+__metainfo = dict(
     classes=('background', 'square', 'circle', 'triangle'),
     palette=[[120, 120, 120], [230, 25, 75], [60, 180, 75], [0, 130, 200]])
 crop_size = (224, 224)
-img_scale = (448, 256)
+__img_scale = (448, 256)
+__tiny = _base_.pop('scalablevit_tiny')
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    backbone={{_base_.scalablevit_tiny}},
-    neck=dict(in_channels={{_base_.scalablevit_tiny_channels}}),
+    backbone=__tiny.backbone,
+    neck=dict(in_channels=__tiny.channels),
     decode_head=dict(num_classes=4))
 
 # Items written here carry `_scope_` so that configs inheriting this one
@@ -30,7 +31,7 @@ train_pipeline = [
     dict(
         _scope_='mmseg',
         type='RandomResize',
-        scale=img_scale,
+        scale=__img_scale,
         ratio_range=(0.75, 1.25),
         keep_ratio=True),
     dict(
@@ -44,15 +45,15 @@ train_pipeline = [
 ]
 test_pipeline = [
     dict(_scope_='mmseg', type='LoadImageFromFile'),
-    dict(_scope_='mmseg', type='Resize', scale=img_scale, keep_ratio=True),
+    dict(_scope_='mmseg', type='Resize', scale=__img_scale, keep_ratio=True),
     dict(_scope_='mmseg', type='LoadAnnotations', reduce_zero_label=True),
     dict(_scope_='mmseg', type='PackSegInputs')
 ]
-dataset = dict(
+__dataset = dict(
     _scope_='mmseg',
     type='BaseSegDataset',
     data_root=data_root,
-    metainfo=metainfo,
+    metainfo=__metainfo,
     img_suffix='.jpg',
     seg_map_suffix='.png',
     reduce_zero_label=True)
@@ -60,14 +61,14 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=1,
     dataset=dict(
-        dataset,
+        __dataset,
         data_prefix=dict(
             img_path='images/training', seg_map_path='annotations/training'),
         pipeline=train_pipeline))
 val_dataloader = dict(
     num_workers=1,
     dataset=dict(
-        dataset,
+        __dataset,
         data_prefix=dict(
             img_path='images/validation',
             seg_map_path='annotations/validation'),
@@ -75,8 +76,8 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # Schedule: 400 iterations from scratch, AdamW lr 1e-3, poly decay.
-max_iters = 400
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+__iters = 400
+train_cfg = dict(max_iters=__iters, val_interval=__iters)
 optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.01))
 param_scheduler = [
     dict(
@@ -92,11 +93,13 @@ param_scheduler = [
         power=0.9,
         eta_min=1e-6,
         begin=50,
-        end=max_iters,
+        end=__iters,
         by_epoch=False)
 ]
+# A fixed seed: the run prints the README's figures.
+randomness = dict(seed=0)
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=max_iters, max_keep_ckpts=1),
+    checkpoint=dict(interval=__iters, max_keep_ckpts=1),
     # --show-dir draws every test image (mmseg's default: every 50th)
     visualization=dict(interval=1))

@@ -23,6 +23,17 @@ class CheckpointReadError(ValueError):
     """A file could not be read as a checkpoint, or was refused."""
 
 
+def _reason(error: Exception) -> str:
+    """The unpickler's own reason inside torch's long weights_only
+    message (which goes on to suggest weights_only=False)."""
+    text = str(error)
+    marker = 'WeightsUnpickler error: '
+    if marker in text:
+        text = text.split(marker, 1)[1]
+    lines = [line.strip() for line in text.split('\n') if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
 def read_local(filename: str, map_location=None):
     """``torch.load(filename, weights_only=True)`` with a clear error for
     a missing file, a file that is not a checkpoint and a refused one."""
@@ -35,7 +46,9 @@ def read_local(filename: str, map_location=None):
         return materialise(checkpoint)
     except pickle.UnpicklingError as error:
         raise CheckpointReadError(
-            f'Checkpoint {filename!r} was refused: {error}'.rstrip()) from None
+            f'Checkpoint {filename!r} was refused: it is read with '
+            'weights_only=True and may hold only tensors and plain data; '
+            f'{_reason(error)}') from None
     except Exception as error:  # EOFError, zip, pickle opcode errors ...
         size = osp.getsize(filename)
         what = 'is empty (0 bytes)' if size == 0 else \

@@ -140,6 +140,7 @@ def _history_buffer_getattr(obj, name):
 def _stand_ins() -> list:
     """(object, global name) pairs for ``torch.serialization``."""
     pairs = [(argparse.Namespace, 'argparse.Namespace'),
+             (bytes, '__builtin__.bytes'), (bytes, 'builtins.bytes'),
              (collections.Counter, 'collections.Counter'),
              (_DTypeSpec, 'numpy.dtype'), (_NDARRAY, 'numpy.ndarray')]
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
