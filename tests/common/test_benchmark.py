@@ -48,10 +48,11 @@ def test_benchmark_tool_writes_side_by_side_table(tmp_path):
 def test_benchmarked_backbones_have_no_stochastic_depth():
     """Training steps compare the same work: the stack's Swin-T defaults to
     drop_path_rate 0.1, which would add DropPath's masking to its step only."""
-    from mmscalablevit.benchmark import build_backbone
-    for name in ('scalablevit-s', 'swin-t', 'swin-t-mmpretrain',
-                 'twins-svt-s'):
-        model = build_backbone(name)
+    import sys
+    sys.path.insert(0, f'{ROOT}/tools/analysis_tools')
+    from benchmark_models import MODELS
+    for name, build in MODELS.items():
+        model = build()
         rates = [
             m.drop_prob for m in model.modules()
             if type(m).__name__ == 'DropPath'

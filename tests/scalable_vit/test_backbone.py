@@ -226,3 +226,61 @@ def test_bad_out_indices_and_frozen_stages():
 def test_custom_arch_needs_a_block_per_stage():
     with pytest.raises(ValueError, match='at least one block'):
         ScalableViT(arch=dict(TINY_ARCH, depths=[2, 0, 2, 2]))
+
+
+@pytest.mark.parametrize('name,value', [('drop_path_rate', -1),
+                                        ('drop_path_rate', 1.5),
+                                        ('attn_drop_rate', -0.5),
+                                        ('drop_rate', 1.0),
+                                        ('drop_path_rate', '0.1')])
+def test_rates_out_of_range_are_refused(name, value):
+    with pytest.raises(ValueError, match=rf'{name} must be a number in '
+                       r'\[0, 1\)'):
+        ScalableViT(TINY_ARCH, **{name: value})
+
+
+@pytest.mark.parametrize('key,values,what', [
+    ('c_ratios', [1.25, 0, 1.25, 1], 'c_ratios'),
+    ('sr_ratios', [8, 0, 2, 1], 'sr_ratios'),
+    ('window_sizes', [7, 0, 7, 7], 'window_sizes'),
+    ('window_sizes', [7, -3, 7, 7], 'window_sizes'),
+    ('num_heads', [1, 2, 0, 4], 'num_heads'),
+    ('embed_dims', [16, 32, 48.5, 64], 'embed_dims'),
+])
+def test_arch_values_out_of_range_are_refused(key, values, what):
+    with pytest.raises(ValueError, match=rf'Custom ScalableViT arch: {what}'):
+        ScalableViT(arch=dict(TINY_ARCH, **{key: values}))
+
+
+@pytest.mark.parametrize('shape,match', [((3, 64, 64), '4-D'),
+                                         ((0, 3, 64, 64), 'empty batch'),
+                                         ((1, 1, 64, 64), '3 input channels')])
+def test_malformed_inputs_are_refused(shape, match):
+    with pytest.raises(ValueError, match=match):
+        ScalableViT(TINY_ARCH)(torch.randn(*shape))
+
+
+def test_loading_a_classifier_reports_the_keys_left_out(
+        official, tmp_path, monkeypatch):
+    """The authors' classifier file: every backbone key loads, and the
+    log names the classifier's head and final norm as left out."""
+    path = tmp_path / 'official.pth'
+    torch.save({'model': official['state_dict']}, path)
+    model = ScalableViT(
+        arch_from_official(official['config']),
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    import mmengine.logging
+
+    from mmscalablevit.checkpoint import load_pretrained
+    logged = []
+    monkeypatch.setattr(mmengine.logging, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    ignored = load_pretrained(model, str(path))
+    head = [k for k in official['state_dict'] if k.startswith('head.')]
+    assert sorted(ignored["the classifier's head"]) == sorted(head)
+    assert sorted(ignored[next(r for r in ignored if 'final norm' in r)]) \
+        == ['norm.bias', 'norm.weight']
+    out = '\n'.join(logged)
+    n = len(model.state_dict())
+    assert f'loaded {n}/{n} backbone keys' in out
+    assert f"ignored {len(head)} keys (the classifier's head)" in out

@@ -15,7 +15,7 @@ import argparse
 from mmengine.config import DictAction
 
 from mmscalablevit.analysis import count_flops
-from mmscalablevit.apis.runner import load_config, toolkit_of
+from mmscalablevit.engine import load_config, toolkit_of
 
 DEFAULT_SHAPES = {
     'mmdet': (800, 1280),
