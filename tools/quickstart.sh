@@ -1,33 +1,56 @@
 #!/usr/bin/env bash
 # The quick start: install what is missing, write the built-in tiny datasets,
-# then train and test on them (CPU is fine, about 15 minutes on 2 cores):
-#   1. Mask R-CNN + a small ScalableViT on tiny COCO-format shapes:
-#      tools/train.py, then tools/test.py printing COCO box and mask mAP;
+# then train and test on them (CPU is fine):
+#   1. Mask R-CNN + a small backbone on tiny COCO-format shapes:
+#      tools/train.py, then tools/test.py (COCO box and mask mAP);
 #   2. Semantic FPN + the same backbone on tiny ADE20K-format shapes:
-#      tools/train.py, then tools/test.py printing mIoU.
-# Results land in work_dirs/quickstart/.
+#      tools/train.py, then tools/test.py (mIoU).
+# Each test draws its predictions (--show-dir), each job gets a training
+# curve, and the run ends with a summary of the metrics.
+#
+#   bash tools/quickstart.sh                     # ScalableViT (about 15 min)
+#   bash tools/quickstart.sh --backbone scopevit # ScopeViT (about 10 min)
+#   bash tools/quickstart.sh --backbone all      # both
+# Results land in work_dirs/quickstart/<backbone>/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python3}"
+BACKBONES=scalablevit
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --backbone) BACKBONES="$2"; shift 2 ;;
+        --backbone=*) BACKBONES="${1#*=}"; shift ;;
+        *) echo "usage: $0 [--backbone scalablevit|scopevit|all]" >&2; exit 2 ;;
+    esac
+done
+[ "$BACKBONES" = all ] && BACKBONES="scalablevit scopevit"
+for b in $BACKBONES; do
+    case "$b" in scalablevit|scopevit) ;; *)
+        echo "unknown backbone '$b': scalablevit, scopevit or all" >&2; exit 2 ;;
+    esac
+done
+
 bash "$ROOT/tools/install.sh"
 cd "$ROOT"
 "$PY" tools/misc/make_tiny_datasets.py --out data
 
-DET=configs/quickstart/mask_rcnn_scalablevit_tiny_shapes.py
-SEG=configs/quickstart/semfpn_scalablevit_tiny_shapes.py
-WORK=work_dirs/quickstart
-
-echo "== Mask R-CNN on tiny COCO shapes: train =="
-"$PY" tools/train.py "$DET" --work-dir "$WORK/mask_rcnn"
-echo "== Mask R-CNN on tiny COCO shapes: test =="
-"$PY" tools/test.py "$DET" "$WORK/mask_rcnn/epoch_12.pth" --work-dir "$WORK/mask_rcnn" \
-    | tee "$WORK/mask_rcnn_test.log"
-
-echo "== Semantic FPN on tiny ADE20K shapes: train =="
-"$PY" tools/train.py "$SEG" --work-dir "$WORK/semfpn"
-echo "== Semantic FPN on tiny ADE20K shapes: test =="
-"$PY" tools/test.py "$SEG" "$WORK/semfpn/iter_400.pth" --work-dir "$WORK/semfpn" \
-    | tee "$WORK/semfpn_test.log"
+JOBS=()
+for b in $BACKBONES; do
+    WORK="work_dirs/quickstart/$b"
+    for job in "mask_rcnn epoch_12.pth" "semfpn iter_400.pth"; do
+        set -- $job
+        CONFIG="configs/quickstart/${1}_${b}_tiny_shapes.py"
+        echo "== $b: $1 on the tiny shapes: train =="
+        "$PY" tools/train.py "$CONFIG" --work-dir "$WORK/$1"
+        echo "== $b: $1 on the tiny shapes: test =="
+        "$PY" tools/test.py "$CONFIG" "$WORK/$1/$2" --work-dir "$WORK/$1" \
+            --show-dir "$ROOT/$WORK/$1/predictions"
+        JOBS+=("$WORK/$1")
+    done
+done
 
 echo "== Quick start results =="
-grep -h "bbox_mAP\|segm_mAP\|mIoU" "$WORK/mask_rcnn_test.log" "$WORK/semfpn_test.log" | grep -v "^|" | tail -n 3
+"$PY" tools/misc/quickstart_report.py "${JOBS[@]}"
+for job in "${JOBS[@]}"; do
+    echo "drawn test predictions: $(find "$job/predictions" -name '*.png' -o -name '*.jpg' | head -1 | xargs dirname)/"
+done

@@ -95,7 +95,8 @@ test_evaluator = val_evaluator
 # Schedule: 12 short epochs (25 iterations each) from scratch, AdamW lr 4e-4
 # with gradient clipping.
 __epochs = 12
-train_cfg = dict(max_epochs=__epochs, val_interval=__epochs)
+# validated every 4 epochs: points of the training curve
+train_cfg = dict(max_epochs=__epochs, val_interval=4)
 optim_wrapper = dict(
     optimizer=dict(lr=4e-4, weight_decay=0.05), clip_grad=dict(max_norm=5.0))
 param_scheduler = [

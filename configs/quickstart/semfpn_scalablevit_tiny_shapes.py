@@ -77,7 +77,8 @@ test_dataloader = val_dataloader
 
 # Schedule: 400 iterations from scratch, AdamW lr 1e-3, poly decay.
 __iters = 400
-train_cfg = dict(max_iters=__iters, val_interval=__iters)
+# validated every 100 iterations: points of the training curve
+train_cfg = dict(max_iters=__iters, val_interval=100)
 optim_wrapper = dict(optimizer=dict(lr=1e-3, weight_decay=0.01))
 param_scheduler = [
     dict(

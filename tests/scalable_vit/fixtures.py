@@ -27,3 +27,17 @@ def arch_from_official(config):
         for k in ('embed_dims', 'depths', 'num_heads', 'mlp_ratios',
                   'sr_ratios', 'c_ratios', 'window_sizes')
     }
+
+
+def official_state_dict(model):
+    """A state dict of ``model`` in the authors' key layout (the inverse of
+    the key map; backbone keys only)."""
+    out = {}
+    for key, value in model.state_dict().items():
+        key = key.replace('.projection.', '.proj.').replace(
+            '.ffn.layers.0.0.', '.mlp.fc1.').replace('.ffn.layers.1.',
+                                                     '.mlp.fc2.')
+        if key.startswith('pos_block.'):
+            key = key.replace('.proj.', '.proj.0.')
+        out[key] = value
+    return out

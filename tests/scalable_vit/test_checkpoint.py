@@ -7,7 +7,8 @@ import sys
 import pytest
 import torch
 from helpers import ROOT
-from scalable_vit.fixtures import TINY_ARCH, arch_from_official
+from scalable_vit.fixtures import (TINY_ARCH, arch_from_official,
+                                   official_state_dict)
 
 from mmscalablevit.checkpoint import (CheckpointMismatchError, read_checkpoint as load_file,
                                       unwrap_state_dict)
@@ -99,18 +100,8 @@ def test_converter_tool_backbone_and_classifier(official, tmp_path):
 
 
 def test_converter_names_the_variant(tmp_path):
-    model = ScalableViT('s')
-    # An official-layout S state dict, built by inverting our renames.
-    inv = {}
-    for k, v in model.state_dict().items():
-        k = k.replace('.projection.', '.proj.').replace(
-            '.ffn.layers.0.0.', '.mlp.fc1.').replace('.ffn.layers.1.',
-                                                     '.mlp.fc2.')
-        if k.startswith('pos_block.'):
-            k = k.replace('.proj.', '.proj.0.')
-        inv[k] = v
     src = tmp_path / 'official_s.pth'
-    torch.save({'model': inv}, src)
+    torch.save({'model': official_state_dict(ScalableViT('s'))}, src)
     proc = subprocess.run([
         sys.executable, f'{ROOT}/tools/model_converters/scalablevit2mm.py',
         str(src),

@@ -26,7 +26,12 @@ class ExecutionPath(enum.Enum):
     INFERENCE = 'inference'
 
 
-def _tracing_or_exporting() -> bool:
+def shape_generic() -> bool:
+    """Whether a tracer or exporter is running: sizes may be symbolic, so
+    code must not branch in Python on them (a branch would be baked into
+    the graph for the example's size, or violate a dynamic-shape
+    constraint). Padding, for instance, is then always applied, by
+    amounts computed with non-negative integer arithmetic."""
     return (torch.jit.is_tracing() or torch.jit.is_scripting()
             or torch.onnx.is_in_onnx_export()
             or torch.compiler.is_exporting())
@@ -35,7 +40,7 @@ def _tracing_or_exporting() -> bool:
 def execution_path(module: nn.Module) -> ExecutionPath:
     """The path ``module`` takes now (its ``training`` flag, the autograd
     mode and whether a tracer or exporter is running)."""
-    if _tracing_or_exporting():
+    if shape_generic():
         return ExecutionPath.PLAIN
     grad = torch.is_grad_enabled()
     if module.training and grad:

@@ -5,16 +5,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from ...bricks import multi_head_attention
+from ...bricks import multi_head_attention, shape_generic
 
 
-def _window_grid(size: int, window: int):
+def _window_grid(size: int, window: int, generic: bool = False):
     """Window extent, number of windows and bottom/right pad along one axis.
 
     A map no larger than the window is one window of the map's own extent:
-    attending over it equals attending over a padded, masked window.
+    attending over it equals attending over a padded, masked window, which
+    is what the shape-generic path (tracing, export) computes instead.
     """
-    if size <= window:
+    if not generic and size <= window:
         return size, 1, 0
     num = (size + window - 1) // window
     return window, num, num * window - size
@@ -76,10 +77,12 @@ class IWSA(BaseModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         B, H, W, C = x.shape
         heads, dims = self.num_heads, self.head_dims
-        wh, nh, pad_h = _window_grid(H, self.window_size)
-        ww, nw, pad_w = _window_grid(W, self.window_size)
+        generic = shape_generic()
+        wh, nh, pad_h = _window_grid(H, self.window_size, generic)
+        ww, nw, pad_w = _window_grid(W, self.window_size, generic)
         windows = B * nh * nw
-        if pad_h or pad_w:
+        padded = generic or pad_h or pad_w
+        if padded:
             x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))
         # Window the C-channel input once and project there: q, k and v are
         # strided views of the projection, (B * windows, heads, wh * ww, d).
@@ -89,7 +92,7 @@ class IWSA(BaseModule):
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
 
         mask = None
-        if pad_h or pad_w:
+        if padded:
             mask = self._padding_mask(H, W, wh, nh, ww, nw, q.dtype,
                                       q.device).repeat(B, 1, 1, 1)
         out = multi_head_attention(
@@ -104,12 +107,12 @@ class IWSA(BaseModule):
         # LIM on the value map of the real tokens: padded positions (which
         # hold the projection bias) are zeroed, as the conv's own padding.
         v_map = self._to_map(qkv[:, :, 2], B, nh, nw, wh, ww)
-        if pad_h or pad_w:
+        if padded:
             v_map = F.pad(v_map[:, :H, :W], (0, 0, 0, pad_w, 0, pad_h))
         out = out + self.lim_func(v_map.permute(0, 3, 1, 2)).permute(
             0, 2, 3, 1)
         out = self.proj_drop(self.proj(out))
-        return out[:, :H, :W] if pad_h or pad_w else out
+        return out[:, :H, :W] if padded else out
 
     @staticmethod
     def _to_map(windows, B, nh, nw, wh, ww):

@@ -5,7 +5,7 @@ import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 
-from ...bricks import multi_head_attention
+from ...bricks import multi_head_attention, shape_generic
 
 
 class SSA(BaseModule):
@@ -92,7 +92,8 @@ class SSA(BaseModule):
         B, H, W, C = x.shape
         heads = self.num_heads
         if self.sr_ratio > 1:
-            if H < self.sr_ratio or W < self.sr_ratio:
+            if not shape_generic() and (H < self.sr_ratio
+                                        or W < self.sr_ratio):
                 raise ValueError(
                     f'SSA with sr_ratio {self.sr_ratio} got a {H}x{W} map: '
                     'no full reduction cell is left. The input image is too '
