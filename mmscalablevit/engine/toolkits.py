@@ -120,8 +120,14 @@ def run_tool(name: str, argv: Optional[List[str]] = None) -> _Run:
     argv = list(sys.argv[1:] if argv is None else argv)
     config = next((a for a in argv if not a.startswith('-')), None)
     if config is None:
-        raise SystemExit(f'usage: {name}.py CONFIG ... (the options of the '
-                         "config's toolkit's own tools/{name}.py)")
+        usage = (f'usage: {name}.py CONFIG {"CHECKPOINT " * (name == "test")}'
+                 f"[options]\n\nRuns the config's toolkit's own tools/"
+                 f'{name}.py (mmdet, mmseg or mmpretrain, by the config\'s '
+                 'default_scope) with its options; `CONFIG -h` lists them.')
+        if {'-h', '--help'} & set(argv):
+            print(usage)
+            raise SystemExit(0)
+        raise SystemExit(usage)
     toolkit = toolkit_of(Config.fromfile(config))
     script = toolkit_script(toolkit, name)
     argv, resume_from = _split_resume(argv, toolkit)
