@@ -10,6 +10,14 @@ from mmengine.model import BaseModule
 from ...bricks import ExecutionPath, execution_path, multi_head_attention
 
 
+def dense(t: torch.Tensor) -> torch.Tensor:
+    """A contiguous copy of a permuted tensor. Unlike ``reshape`` /
+    ``contiguous`` this never asks whether ``t`` is contiguous already, a
+    question that exported graphs would answer by fixing which sizes are 1
+    (guards that would tie the graph to the traced input size)."""
+    return t.clone(memory_format=torch.contiguous_format)
+
+
 def _pair(value) -> Tuple[int, int]:
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
@@ -154,6 +162,9 @@ class GSDA(BaseModule):
         # arithmetic, valid for symbolic sizes too
         P, Q = (H + dh - 1) // dh, (W + dw - 1) // dw
         pad_h, pad_w = dh * P - H, dw * Q - W
+        # The PLAIN path (eval with autograd, traces and exports) always pads
+        # and masks, so that a traced graph holds for every size; the other
+        # paths skip both on aligned maps.
         padded = execution_path(self) is ExecutionPath.PLAIN \
             or pad_h > 0 or pad_w > 0
         if padded:
@@ -161,13 +172,13 @@ class GSDA(BaseModule):
         groups = P * Q
         # (B, Dh, P, Dw, Q, C) -> (B, P, Q, Dh, Dw, C): project per group
         x = x.reshape(B, dh, P, dw, Q, C).permute(0, 2, 4, 1, 3, 5)
-        qkv = self.qkv(x.reshape(B, groups, tokens, C))
+        qkv = self.qkv(dense(x).view(B, groups, tokens, C))
         qkv = qkv.view(B, groups, tokens, 3, heads, dims)
         bias = self.rel_pos().to(qkv.dtype)  # (heads, L, L)
         if padded:
             # one mask per group and head, shared by the batch: attend as
             # (B, groups * heads, L, d)
-            qkv = qkv.permute(3, 0, 1, 4, 2, 5).reshape(
+            qkv = dense(qkv.permute(3, 0, 1, 4, 2, 5)).view(
                 3, B, groups * heads, tokens, dims)
             mask = bias + self._key_padding(H, W, P, Q, qkv.dtype, x.device)
             mask = mask.reshape(groups * heads, tokens, tokens)
@@ -179,19 +190,23 @@ class GSDA(BaseModule):
         q, k, v = qkv.unbind(0)
         out = multi_head_attention(q, k, v, self.scale, attn_mask=mask)
         out = out.view(B, groups, heads, tokens, dims).transpose(2, 3)
-        out = self.proj(out.reshape(B, groups, tokens, C))
+        out = self.proj(dense(out).view(B, groups, tokens, C))
         # inverse regroup: (B, P, Q, Dh, Dw, C) -> (B, Dh P, Dw Q, C)
         out = out.view(B, P, Q, dh, dw, C).permute(0, 3, 1, 4, 2, 5)
-        out = out.reshape(B, dh * P, dw * Q, C)
-        return out[:, :H, :W] if padded else out
+        out = dense(out).view(B, dh * P, dw * Q, C)
+        if padded:  # crop by negative padding: exact sizes, no clamping
+            out = F.pad(out, (0, 0, 0, -pad_w, 0, -pad_h))
+        return out
 
     def _key_padding(self, H, W, P, Q, dtype, device) -> torch.Tensor:
         """Additive key mask (groups, 1, 1, L): ``-inf`` on padded tokens."""
         dh, dw = self.dilation
-        rows = torch.arange(dh * P, device=device).view(dh, P) >= H
-        cols = torch.arange(dw * Q, device=device).view(dw, Q) >= W
+        p = torch.arange(P, device=device).view(P, 1, 1, 1)
+        q = torch.arange(Q, device=device).view(1, Q, 1, 1)
+        kh = torch.arange(dh, device=device).view(1, 1, dh, 1)
+        kw = torch.arange(dw, device=device).view(1, 1, 1, dw)
         # (P, Q, Dh, Dw): row kh * P + p or column kw * Q + q is padding
-        padding = rows.t()[:, None, :, None] | cols.t()[None, :, None, :]
-        padding = padding.reshape(P * Q, 1, 1, dh * dw)
+        padding = (kh * P + p >= H) | (kw * Q + q >= W)
+        padding = dense(padding).view(P * Q, 1, 1, dh * dw)
         return torch.zeros(padding.shape, dtype=dtype, device=device) \
             .masked_fill(padding, float('-inf'))

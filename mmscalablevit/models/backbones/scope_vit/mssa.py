@@ -8,6 +8,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from ...bricks import multi_head_attention
+from .gsda import dense
 
 # kernel sizes of the large / medium / small key-value embeddings
 KERNELS = (7, 5, 3)
@@ -157,10 +158,10 @@ class MSSA(BaseModule):
         """The query source (B, H*W, C) and keys/values (B, heads, M, d)."""
         B, H, W, C = x.shape
         y, kv_map = self.mspe(x.permute(0, 3, 1, 2))
-        kv = self.key_value(kv_map.permute(0, 2, 3, 1).reshape(B, -1, C))
+        kv = self.key_value(dense(kv_map.permute(0, 2, 3, 1)).view(B, -1, C))
         kv = kv.view(B, -1, 2, self.num_heads, self.head_dims)
         k, v = kv.permute(2, 0, 3, 1, 4).unbind(0)
-        return y.permute(0, 2, 3, 1).reshape(B, H * W, C), k, v
+        return dense(y.permute(0, 2, 3, 1)).view(B, H * W, C), k, v
 
     def _attend(self, y: torch.Tensor, k: torch.Tensor,
                 v: torch.Tensor) -> torch.Tensor:
@@ -168,7 +169,7 @@ class MSSA(BaseModule):
         B, n, C = y.shape
         q = self.query(y).view(B, n, self.num_heads, -1).transpose(1, 2)
         out = multi_head_attention(q, k, v, self.scale)
-        return self.proj(out.transpose(1, 2).reshape(B, n, C))
+        return self.proj(dense(out.transpose(1, 2)).view(B, n, C))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y, k, v = self._context(x)
