@@ -116,14 +116,16 @@ def _gsda(t, H, W, sd, p, heads, dilation):
             members = [(kh, kw, r, c) for kh, r in rows for kw, c in cols]
             n = len(members)
             bias = torch.stack([
-                torch.stack([table[(i[0] - j[0], i[1] - j[1])]
-                             for j in members]) for i in members
+                torch.stack(
+                    [table[(i[0] - j[0], i[1] - j[1])] for j in members])
+                for i in members
             ]).permute(2, 0, 1)  # (heads, n, n)
             for b in range(B):
                 tokens = torch.stack([qkv[b, r, c] for _, _, r, c in members])
                 q, k, v = tokens.split(C, dim=-1)
-                o = _attend(q.view(n, heads, d), k.view(n, heads, d),
-                            v.view(n, heads, d), d**-0.5, bias)
+                o = _attend(
+                    q.view(n, heads, d), k.view(n, heads, d),
+                    v.view(n, heads, d), d**-0.5, bias)
                 for idx, (_, _, r, c) in enumerate(members):
                     out[b, r, c] = o[idx]
     return _linear(out.view(B, N, C), sd, p + 'proj')

@@ -58,8 +58,8 @@ def test_state_dict_keys_are_the_authors(official):
 
 
 # ----------------------------------------------------------------- shapes
-@pytest.mark.parametrize('size', [(256, 256), (203, 301), (333, 517),
-                                  (32, 32), (224, 224), (37, 100)])
+@pytest.mark.parametrize('size', [(256, 256), (203, 301), (333, 517), (32, 32),
+                                  (224, 224), (37, 100)])
 def test_output_shapes_any_size(size):
     model = ScopeViT(TINY_ARCH).eval()
     with torch.no_grad():
@@ -176,9 +176,7 @@ def test_frozen_stages():
     sum(o.sum() for o in model(torch.randn(2, 3, 64, 64))).backward()
     assert all(p.grad is None for m in frozen for p in m.parameters())
     assert all(p.grad is not None for p in model.blocks4.parameters())
-    after = [
-        b for m in frozen for n, b in m.named_buffers() if 'running' in n
-    ]
+    after = [b for m in frozen for n, b in m.named_buffers() if 'running' in n]
     assert all(torch.equal(a, b) for a, b in zip(frozen_stats, after))
 
 
@@ -303,16 +301,16 @@ def test_custom_arch_missing_and_unknown_keys():
         ScopeViT(arch=arch)
 
 
-@pytest.mark.parametrize('split,match', [
-    ([[1, 1, 0], [2, 1, 1], [4, 3, 1], [8, 6, 1]],
-     r'mssa_split\[3\] = \[8, 6, 1\] adds up to 15 heads, but stage 3 has '
-     r'num_heads 16'),
-    ([[1, 1, 0], [2, 1, 1], [4, 3, 1], [8, 6]], 'three non-negative'),
-    ([[1, 1, 0], [2, 1, 1], [5, -1, 1], [8, 6, 2]], 'three non-negative'),
-    ([[1, 1, 0], [2, 1, 1], [4, 3, 1.0], [8, 6, 2]], 'three non-negative'),
-    ([[1, 1, 0], [2, 1, 1], [4, 3, 1]], 'one value per stage'),
+@pytest.mark.parametrize('last,match', [
+    ([8, 6, 1], r'mssa_split\[3\] = \[8, 6, 1\] adds up to 15 heads, but '
+     r'stage 3 has num_heads 16: the split must add up to the heads'),
+    ([8, 8], 'three non-negative integers'),
+    ([9, -1, 8], 'three non-negative integers'),
+    ([8, 6, 2.0], 'three non-negative integers'),
+    (None, 'one value per stage'),
 ])
-def test_bad_splits_are_refused(split, match):
+def test_bad_splits_are_refused(last, match):
+    split = TINY_ARCH['mssa_split'][:3] + ([last] if last else [])
     with pytest.raises(ValueError, match=match):
         ScopeViT(arch=dict(TINY_ARCH, mssa_split=split))
 
@@ -338,8 +336,9 @@ def test_bad_arch_values_are_refused(key, value, match):
 
 @pytest.mark.parametrize('rate', [1.0, -0.1, True, '0.1'])
 def test_drop_path_rate_out_of_range(rate):
-    with pytest.raises(ValueError, match=r'drop_path_rate must be a number '
-                       r'in \[0, 1\)'):
+    with pytest.raises(
+            ValueError, match=r'drop_path_rate must be a number '
+            r'in \[0, 1\)'):
         ScopeViT(TINY_ARCH, drop_path_rate=rate)
 
 

@@ -43,8 +43,10 @@ def released_file(state_dict, path, wrapper='timm', prefix=''):
             },
             'version': 2,
             'args': argparse.Namespace(model='scopevit_tiny', lr=1e-3),
-            'state_dict_ema': {k: v.clone()
-                               for k, v in sd.items()},
+            'state_dict_ema': {
+                k: v.clone()
+                for k, v in sd.items()
+            },
             'metric': 81.1,
         }
     else:
@@ -77,11 +79,10 @@ def test_released_url_is_documented():
 
 
 @pytest.mark.parametrize('prefix', ['', 'module.'])
-@pytest.mark.parametrize('wrapper',
-                         ['timm', 'bare', 'state_dict', 'state_dict_ema',
-                          'model'])
-def test_init_cfg_loads_released_files_on_the_fly(official, tmp_path,
-                                                  wrapper, prefix):
+@pytest.mark.parametrize(
+    'wrapper', ['timm', 'bare', 'state_dict', 'state_dict_ema', 'model'])
+def test_init_cfg_loads_released_files_on_the_fly(official, tmp_path, wrapper,
+                                                  prefix):
     path = released_file(official['state_dict'], tmp_path / 'scopevit.pth',
                          wrapper, prefix)
     model = ScopeViT(

@@ -147,8 +147,7 @@ def test_export_with_dynamic_height_and_width():
     dims = {2: Dim('H', min=33, max=2048), 3: Dim('W', min=33, max=2048)}
     with _config.patch(backed_size_oblivious=True):
         program = torch.export.export(
-            model, (torch.randn(1, 3, 300, 520), ),
-            dynamic_shapes={'x': dims})
+            model, (torch.randn(1, 3, 300, 520), ), dynamic_shapes={'x': dims})
     exported = program.module()
     for size in ((203, 301), (256, 64)):
         x = torch.randn(1, 3, *size)

@@ -95,13 +95,12 @@ def test_first_block_intermediates(official):
             lambda m, i, o: seen.__setitem__('patch_embed1', o[0].clone())),
         block.mssa.attn.mspe.register_forward_hook(
             lambda m, i, o: seen.__setitem__(
-                'blocks1.0.mssa.attn.mspe.key_value_tokens',
-                o[1][0].flatten(1).T.clone())),
+                'blocks1.0.mssa.attn.mspe.key_value_tokens', o[1][0].flatten(1)
+                .T.clone())),
         block.mssa.register_forward_hook(lambda m, i, o: seen.__setitem__(
             'blocks1.0.mssa', o[0].flatten(0, 1).clone())),
-        block.gsda.attn.register_forward_hook(
-            lambda m, i, o: seen.__setitem__('blocks1.0.gsda.attn',
-                                             o[0].flatten(0, 1).clone())),
+        block.gsda.attn.register_forward_hook(lambda m, i, o: seen.__setitem__(
+            'blocks1.0.gsda.attn', o[0].flatten(0, 1).clone())),
     ]
     with torch.no_grad():
         model(official['input'])
@@ -119,8 +118,9 @@ def test_reference_reproduces_the_fixture(official):
     released model: outputs, logits and intermediates."""
     sd = {k: v.double() for k, v in official['state_dict'].items()}
     debug = {}
-    outs, logits = reference_forward(sd, arch_from_official(
-        official['config']), official['input'].double(), debug)
+    outs, logits = reference_forward(sd,
+                                     arch_from_official(official['config']),
+                                     official['input'].double(), debug)
     assert max_error(outs, official['stage_outputs_f64']) <= 1e-9
     assert (logits - official['logits_f64']).abs().max() <= 1e-9
     for name, ref in official['debug'].items():
@@ -132,6 +132,7 @@ def test_reference_reproduces_the_fixture(official):
                           ('t', 7_749_716, 8_006_716),
                           ('s', 17_649_010, 18_162_010)])
 def test_released_parameter_counts(arch, backbone, classifier):
+
     def count(m):
         return sum(p.numel() for p in m.parameters())
 
@@ -146,7 +147,7 @@ def test_flops_match_the_released_model():
     authors' fvcore count: 1.979 GFLOPs, of which 0.382 G attention matmuls
     (XT 1.448 / 0.265, S 4.557 / 0.487 are matched too; not run here)."""
     from mmscalablevit.analysis import count_flops
-    flops = count_flops(build_classifier('t', 1000, 256), 'mmpretrain',
-                        (256, 256))
+    flops = count_flops(
+        build_classifier('t', 1000, 256), 'mmpretrain', (256, 256))
     assert flops['total'] / 1e9 == pytest.approx(1.979, abs=5e-4)
     assert flops['attention'] / 1e9 == pytest.approx(0.382, abs=5e-4)

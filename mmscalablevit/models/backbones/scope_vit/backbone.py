@@ -323,7 +323,7 @@ class ScopeViT(PyramidBackbone):
             check_positive(prefix + key, settings[key])
         if settings['embed_dims'][0] < 2:
             raise ValueError(
-                prefix + 'embed_dims[0] must be at least 2 (the stem has '
+                f'{prefix}embed_dims[0] must be at least 2 (the stem has '
                 f'embed_dims[0] // 2 channels), got {settings["embed_dims"]}.')
         for i, (dims, heads) in enumerate(
                 zip(settings['embed_dims'], settings['num_heads'])):
@@ -338,7 +338,7 @@ class ScopeViT(PyramidBackbone):
             if len(pair) not in (1, 2) or not all(
                     _is_int(d) and d >= 1 for d in pair):
                 raise ValueError(
-                    prefix + 'gsda_dilation entries must be positive '
+                    f'{prefix}gsda_dilation entries must be positive '
                     'integers or (Dh, Dw) pairs of them, got '
                     f'{settings["gsda_dilation"]}.')
             dilations.append(value if len(pair) == 1 else tuple(pair))
@@ -363,7 +363,7 @@ class ScopeViT(PyramidBackbone):
         if isinstance(ratio, bool) or not isinstance(ratio, Real) \
                 or ratio <= 0:
             raise ValueError(
-                prefix + 'mlp_ratios must be one positive number for all '
+                f'{prefix}mlp_ratios must be one positive number for all '
                 f'stages (the FFN width / C), got {ratio!r}.')
         if any(int(dims * ratio) < 1 for dims in settings['embed_dims']):
             raise ValueError(

@@ -178,8 +178,8 @@ class GSDA(BaseModule):
         if padded:
             # one mask per group and head, shared by the batch: attend as
             # (B, groups * heads, L, d)
-            qkv = dense(qkv.permute(3, 0, 1, 4, 2, 5)).view(
-                3, B, groups * heads, tokens, dims)
+            qkv = qkv.permute(3, 0, 1, 4, 2, 5)
+            qkv = dense(qkv).view(3, B, groups * heads, tokens, dims)
             mask = bias + self._key_padding(H, W, P, Q, qkv.dtype, x.device)
             mask = mask.reshape(groups * heads, tokens, tokens)
         else:

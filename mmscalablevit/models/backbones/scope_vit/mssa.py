@@ -98,12 +98,11 @@ class MultiScaleEmbed(nn.Module):
 
     def forward(self, x: torch.Tensor):
         y = self.cpe(x)
-        parts = y.split(self.split_channels, dim=1)
-        kv_map = torch.cat(
-            [getattr(self, name)(part)
-             for name, part in zip(self.embeds, parts)],
-            dim=1) if len(parts) > 1 else getattr(self, self.embeds[0])(y)
-        return y, kv_map
+        parts = [
+            getattr(self, name)(part) for name, part in zip(
+                self.embeds, y.split(self.split_channels, dim=1))
+        ]
+        return y, parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
 
 class MSSA(BaseModule):
@@ -175,7 +174,10 @@ class MSSA(BaseModule):
         y, k, v = self._context(x)
         return self._attend(y, k, v).view(x.shape)
 
-    def add_chunked(self, out: torch.Tensor, x: torch.Tensor, chunk: int,
+    def add_chunked(self,
+                    out: torch.Tensor,
+                    x: torch.Tensor,
+                    chunk: int,
                     scale=None):
         """``out += scale(self(x))`` chunk by chunk of queries (inference;
         see ``PreNormBlock``)."""
