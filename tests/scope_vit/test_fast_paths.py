@@ -1,8 +1,8 @@
 """The fast paths stay correct and fast: fused attention (no attention
 matrix, one batched call per attention, the bias computed once) equal to
 the explicit-matmul path with gradients, the no-grad in-place path equal to
-the autograd path, mixed precision, torch.compile and torch.export with
-dynamic input sizes."""
+the autograd path, mixed precision, torch.compile, and torch.export and the
+ONNX exporter with dynamic input sizes."""
 import pytest
 import torch
 from scope_vit.fixtures import TINY_ARCH, randomize
@@ -157,6 +157,34 @@ def test_export_with_dynamic_height_and_width():
         for a, b in zip(outs, refs):
             assert a.shape == b.shape
             torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_onnx_export_with_dynamic_axes(tmp_path):
+    """The TorchScript-based ONNX exporter traces the same always-padded
+    path: with dynamic H and W axes the graph serves other sizes (here run
+    by onnxruntime), aligned or not."""
+    ort = pytest.importorskip('onnxruntime')
+    model = randomize(ScopeViT(TINY_ARCH)).eval()
+    path = str(tmp_path / 'scopevit.onnx')
+    torch.onnx.export(
+        model, (torch.randn(1, 3, 300, 520), ),
+        path,
+        dynamo=False,
+        opset_version=17,
+        input_names=['x'],
+        dynamic_axes={'x': {
+            2: 'H',
+            3: 'W'
+        }})
+    session = ort.InferenceSession(path)
+    for size in ((203, 301), (256, 64)):
+        x = torch.randn(1, 3, *size)
+        outs = session.run(None, {'x': x.numpy()})
+        with torch.no_grad():
+            refs = model(x)
+        for a, b in zip(outs, refs):
+            torch.testing.assert_close(
+                torch.from_numpy(a), b, rtol=1e-5, atol=1e-4)
 
 
 def test_attention_modules_reject_bad_configs():

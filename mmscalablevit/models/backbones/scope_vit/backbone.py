@@ -227,6 +227,15 @@ class ScopeViT(PyramidBackbone):
         BatchNorms in training mode need more than one value per channel:
         train with batches of two or more, or inputs of at least 64x64
         (stage 4 is then at least 2x2), or use ``norm_eval``.
+
+    Note:
+        Traces and exports see a graph that is valid for every input size:
+        ``torch.onnx.export(..., dynamic_axes={'x': {2: 'H', 3: 'W'}})``
+        works, and so does ``torch.export.export`` with ``Dim`` H and W from
+        33 up under ``torch.fx.experimental._config.patch(
+        backed_size_oblivious=True)`` (without it torch specialises on the
+        group counts that are 1 for the example input; at 32 a 1x1 stage-4
+        map fixes the convolutions' memory format).
     """
     arch_keys = ('embed_dims', 'depths', 'num_heads', 'mssa_stride',
                  'mssa_split', 'gsda_dilation')
