@@ -8,14 +8,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from ...bricks import ExecutionPath, execution_path, multi_head_attention
-
-
-def dense(t: torch.Tensor) -> torch.Tensor:
-    """A contiguous copy of a permuted tensor. Unlike ``reshape`` /
-    ``contiguous`` this never asks whether ``t`` is contiguous already, a
-    question that exported graphs would answer by fixing which sizes are 1
-    (guards that would tie the graph to the traced input size)."""
-    return t.clone(memory_format=torch.contiguous_format)
+from .layout import dense
 
 
 def _pair(value) -> Tuple[int, int]:

@@ -8,7 +8,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from ...bricks import multi_head_attention
-from .gsda import dense
+from .layout import dense
 
 # kernel sizes of the large / medium / small key-value embeddings
 KERNELS = (7, 5, 3)
