@@ -1,10 +1,13 @@
 """The pre-norm residual transformer block, with its three execution paths
 (see :mod:`.execution`) in one place."""
+from contextlib import contextmanager, nullcontext
+
 import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks.drop import build_dropout
 from mmengine.model import BaseModule
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from .execution import ExecutionPath, execution_path
 
@@ -31,6 +34,29 @@ def drop_path_layer(rate: float) -> nn.Module:
         if rate > 0 else nn.Identity()
 
 
+@contextmanager
+def keep_running_stats(module: nn.Module):
+    """Restore the running statistics of every BatchNorm in ``module`` on
+    exit: a checkpointed forward that is recomputed in backward must not
+    update them a second time."""
+    buffers = [
+        buf for m in module.modules() if isinstance(m, _BatchNorm)
+        for buf in (m.running_mean, m.running_var, m.num_batches_tracked)
+        if buf is not None
+    ]
+    saved = [buf.clone() for buf in buffers]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for buf, value in zip(buffers, saved):
+                buf.copy_(value)
+
+
+def _checkpoint_contexts(module: nn.Module):
+    return lambda: (nullcontext(), keep_running_stats(module))
+
+
 class PreNormBlock(BaseModule):
     """``x + DropPath(ls1(attn(norm1(x))))``, then
     ``x + DropPath(ls2(ffn(norm2(x))))``.
@@ -49,7 +75,9 @@ class PreNormBlock(BaseModule):
     ``scale(attn(x))`` into ``out`` chunk by chunk of queries.
 
     Args:
-        with_cp (bool): Activation checkpointing of the block.
+        with_cp (bool): Activation checkpointing of the block. BatchNorms
+            inside the block update their running statistics once per
+            training step (not again in the recomputation).
     """
     # tokens per chunk of the inference path
     token_chunk = 2048
@@ -86,5 +114,9 @@ class PreNormBlock(BaseModule):
             return self._inference(x.contiguous(), inplace)
         if self.with_cp and path is ExecutionPath.TRAINING \
                 and x.requires_grad:
-            return cp.checkpoint(self._forward, x, use_reentrant=False)
+            return cp.checkpoint(
+                self._forward,
+                x,
+                use_reentrant=False,
+                context_fn=_checkpoint_contexts(self))
         return self._forward(x)
