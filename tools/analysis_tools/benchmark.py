@@ -32,7 +32,7 @@ from typing import Callable, Dict, List, Tuple
 
 import torch
 import torch.nn as nn
-from benchmark_models import MODELS, Reference
+from benchmark_models import AUTHORS_FILES, MODELS, Reference
 
 
 
@@ -345,9 +345,20 @@ def parse_args(argv=None):
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument(
+        '--authors-file',
+        nargs='*',
+        default=[],
+        metavar='FAMILY=PATH',
+        help="the released code of a backbone family for its *-authors "
+        'models, e.g. scopevit=ScopeViT/models/scopevit.py (not shipped)')
+    parser.add_argument(
         '--out-dir', help='write benchmark.json and '
         'benchmark.md here')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for item in args.authors_file:
+        family, _, path = item.partition('=')
+        AUTHORS_FILES[family] = path
+    return args
 
 
 def main(argv=None):

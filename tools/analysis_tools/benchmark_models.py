@@ -7,7 +7,15 @@ training step does the same kind of work in each. ``*-reference`` runs the
 package's backbone through its explicit-matmul attention path (what the
 released code computes, N x N' matrices in memory).
 """
+import importlib.util
+import sys
+
 import torch.nn as nn
+
+# the released code of a backbone, for `*-authors` models: family -> file
+# (given on the command line, e.g. --authors-file scopevit=PATH; never
+# shipped with the package)
+AUTHORS_FILES = {}
 
 
 class Reference(nn.Module):
@@ -53,6 +61,25 @@ def mmpretrain_model(cls_name: str, with_cp=False, **kwargs):
         out_indices=(0, 1, 2, 3), drop_path_rate=0., **kwargs)
 
 
+def authors_scopevit(arch: str, with_cp=False):
+    """The released ScopeViT (its ``models/scopevit.py``, which needs timm
+    and einops) as a dense backbone (``fork_feat=True``)."""
+    if with_cp:
+        raise ValueError("the authors' ScopeViT has no with_cp")
+    path = AUTHORS_FILES.get('scopevit')
+    if path is None:
+        raise ValueError("scopevit-*-authors needs the authors' file: "
+                         '--authors-file scopevit=PATH/models/scopevit.py')
+    name = '_authors_scopevit'
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # timm's registry looks it up
+        spec.loader.exec_module(module)
+    return sys.modules[name].ScopeViT(
+        arch=arch, fork_feat=True, drop_path_rate=0.)
+
+
 MODELS = {
     'scalablevit-s': lambda cp=False: plugin('ScalableViT', 's', cp),
     'scalablevit-b': lambda cp=False: plugin('ScalableViT', 'b', cp),
@@ -63,4 +90,13 @@ MODELS = {
     'swin-t-mmpretrain':
     lambda cp=False: mmpretrain_model('SwinTransformer', cp, arch='tiny'),
     'twins-svt-s': lambda cp=False: mmpretrain_model('SVT', cp, arch='small'),
+    'scopevit-xt': lambda cp=False: plugin('ScopeViT', 'xt', cp),
+    'scopevit-t': lambda cp=False: plugin('ScopeViT', 't', cp),
+    'scopevit-s': lambda cp=False: plugin('ScopeViT', 's', cp),
+    'scopevit-t-reference':
+    lambda cp=False: plugin('ScopeViT', 't', cp, reference=True),
+    'scopevit-t-authors': lambda cp=False: authors_scopevit('tiny', cp),
+    'convnext-v2-pico':
+    lambda cp=False: mmpretrain_model(
+        'ConvNeXt', cp, arch='pico', use_grn=True, layer_scale_init_value=0.),
 }

@@ -58,6 +58,11 @@ def multi_head_attention(q: torch.Tensor,
             attn = F.dropout(attn, p=dropout_p)
         return attn @ v
 
+    if attn_mask is not None and attn_mask.dim() < q.dim():
+        # PyTorch's CPU flash kernel takes masks of q's rank only (others
+        # fall back to the math kernel)
+        attn_mask = attn_mask.view((1, ) * (q.dim() - attn_mask.dim()) +
+                                   tuple(attn_mask.shape))
     d_qk, d_v = q.shape[-1], v.shape[-1]
     if d_qk < d_v:
         q = F.pad(q, (0, d_v - d_qk))

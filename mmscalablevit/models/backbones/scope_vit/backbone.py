@@ -14,8 +14,8 @@ from mmengine.model.weight_init import (constant_init, normal_init,
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ....registry import register_model
-from ...bricks import LayerScale, PreNormBlock, RecomputedActFFN, \
-    drop_path_layer
+from ...bricks import (LayerScale, PreNormBlock, RecomputedActFFN, conv_bn,
+                       drop_path_layer)
 from ..base import PyramidBackbone, check_positive, check_rate
 from .convert import KEY_MAP
 from .gsda import GSDA
@@ -139,7 +139,10 @@ class ConvPatchEmbed(nn.Module):
             self.norm = nn.BatchNorm2d(embed_dims)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.norm(self.projection(x))
+        if isinstance(self.projection, nn.Conv2d):
+            return conv_bn(x, self.projection, self.norm, self)
+        conv1, bn1, act, conv2, bn2 = self.projection
+        return conv_bn(act(conv_bn(x, conv1, bn1, self)), conv2, bn2, self)
 
 
 def _is_int(value) -> bool:

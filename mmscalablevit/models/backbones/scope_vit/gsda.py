@@ -7,8 +7,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from ...bricks import ExecutionPath, execution_path, multi_head_attention
-from .layout import dense
+from ...bricks import (ExecutionPath, dense, execution_path,
+                       multi_head_attention)
 
 
 def _pair(value) -> Tuple[int, int]:

@@ -7,8 +7,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
-from ...bricks import multi_head_attention
-from .layout import dense
+from ...bricks import conv_bn, dense, multi_head_attention
 
 # kernel sizes of the large / medium / small key-value embeddings
 KERNELS = (7, 5, 3)
@@ -48,8 +47,11 @@ class InvertedResidualCPE(nn.Module):
         self.bn3 = nn.BatchNorm2d(channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.bn2(self.conv_dw(self.bn1(self.conv_pw(x))))
-        return x + self.bn3(self.conv_pwl(out))
+        bn1, relu1 = self.bn1
+        bn2, relu2 = self.bn2
+        out = relu1(conv_bn(x, self.conv_pw, bn1, self))
+        out = relu2(conv_bn(out, self.conv_dw, bn2, self))
+        return x + conv_bn(out, self.conv_pwl, self.bn3, self)
 
 
 class MultiScaleEmbed(nn.Module):
