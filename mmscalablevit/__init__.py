@@ -8,7 +8,7 @@ reader.
 """
 from .version import __version__  # noqa: F401
 from .registry import MODELS  # noqa: F401
-from . import engine, models  # noqa: F401  (registers modules, hooks)
+from . import datasets, engine, models  # noqa: F401  (registers modules)
 from .checkpoint import register_loaders
 from .utils import toolkit_glue
 

@@ -1,6 +1,6 @@
 """Where mmscalablevit's modules meet the OpenMMLab registries.
 
-``MODELS`` and ``HOOKS`` are children of mmengine's root registries with the
+``MODELS``, ``HOOKS`` and ``TRANSFORMS`` are children of mmengine's root registries with the
 scope ``mmscalablevit``: configs may write ``type='mmscalablevit.ScalableViT'``
 (or ``'mmscalablevit.ExactResumeHook'``), which imports this package by
 itself under the mmdet, mmseg and mmpretrain scopes. :func:`register_model`
@@ -10,6 +10,7 @@ imported (``custom_imports``), as users write for Swin.
 """
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -22,6 +23,11 @@ HOOKS = Registry(
     parent=MMENGINE_HOOKS,
     scope='mmscalablevit',
     locations=['mmscalablevit.engine'])
+TRANSFORMS = Registry(
+    'transform',
+    parent=MMENGINE_TRANSFORMS,
+    scope='mmscalablevit',
+    locations=['mmscalablevit.datasets'])
 
 
 def register_model(cls):

@@ -31,6 +31,21 @@ PARAMS = {
     'scalablevit_s_in1k': 32_000_472,
     'scalablevit_b_in1k': 81_881_624,
     'scalablevit_l_in1k': 109_288_840,
+    'mask_rcnn_scopevit_s_1x': 37_800_034,
+    'mask_rcnn_scopevit_t_1x': 27_777_860,
+    'mask_rcnn_scopevit_xt_1x': 25_058_634,
+    'retinanet_scopevit_s_1x': 27_882_598,
+    'retinanet_scopevit_t_1x': 17_278_792,
+    'retinanet_scopevit_xt_1x': 14_559_566,
+    'scopevit_s_in1k': 18_162_010,
+    'scopevit_t_in1k': 8_006_716,
+    'scopevit_xt_in1k': 5_287_490,
+    'semfpn_scopevit_s_80k_ade20k': 21_899_272,
+    'semfpn_scopevit_t_80k_ade20k': 11_877_098,
+    'semfpn_scopevit_xt_80k_ade20k': 9_157_872,
+    'upernet_scopevit_s_160k_ade20k': 47_956_638,
+    'upernet_scopevit_t_160k_ade20k': 35_943_808,
+    'upernet_scopevit_xt_160k_ade20k': 33_224_582,
 }
 
 
@@ -56,10 +71,10 @@ def test_config_builds_trains_and_infers(name, tiny_data):
         if p.requires_grad and p.grad is None
     ]
     assert not no_grad, f'parameters without gradient: {no_grad[:5]}'
-    before = model.backbone.patch_embeds[0].projection.weight.detach().clone()
+    first = next(p for p in model.backbone.parameters() if p.requires_grad)
+    before = first.detach().clone()
     optim_wrapper.step()
-    assert not torch.equal(before,
-                           model.backbone.patch_embeds[0].projection.weight)
+    assert not torch.equal(before, first)
 
     # inference on images whose sizes are not multiples of 32
     model.eval()
@@ -133,3 +148,76 @@ def test_upernet_tta_inference(tiny_data):
         preds = tta.test_step(data)
     assert len(data['inputs']) == 12  # 6 scales x 2 flips
     assert tuple(preds[0].pred_sem_seg.data.shape[-2:]) == preds[0].ori_shape
+
+
+def released_scopevit_runs(h: int, w: int) -> bool:
+    """Whether the authors' ScopeViT accepts an (h, w) input: every stage
+    map a multiple of its dilation 8, i.e. sides in {256k-3, ..., 256k}."""
+    return all(side % 256 == 0 or side % 256 >= 253 for side in (h, w))
+
+
+@pytest.mark.parametrize('name,size', [
+    ('retinanet_scopevit_t_1x', (800, 1216)),
+    ('mask_rcnn_scopevit_t_1x', (800, 1216)),
+    ('semfpn_scopevit_t_80k_ade20k', (512, 683)),
+])
+def test_scopevit_configs_at_sizes_the_released_code_rejects(name, size):
+    """A training step and an inference at a COCO / ADE20K size on which the
+    authors' backbone raises."""
+    assert not released_scopevit_runs(*size)
+    cfg = load_config(name)
+    model = build_model(cfg).train()
+    h, w = size
+    image = torch.rand(3, h, w) * 255
+    if cfg.default_scope == 'mmdet':
+        from mmdet.structures import DetDataSample
+        from mmengine.structures import InstanceData
+        sample = DetDataSample(
+            metainfo=dict(img_shape=size, ori_shape=size, scale_factor=(1, 1),
+                          pad_shape=size, batch_input_shape=size))
+        sample.gt_instances = InstanceData(
+            bboxes=torch.tensor([[100., 120., 400., 500.]]),
+            labels=torch.tensor([3]))
+        if 'mask' in name:
+            from mmdet.structures.mask import BitmapMasks
+            mask = torch.zeros(1, h, w, dtype=torch.uint8)
+            mask[:, 120:500, 100:400] = 1
+            sample.gt_instances.masks = BitmapMasks(mask.numpy(), h, w)
+    else:
+        from mmengine.structures import PixelData
+        from mmseg.structures import SegDataSample
+        sample = SegDataSample(
+            metainfo=dict(img_shape=size, ori_shape=size, pad_shape=size))
+        sample.gt_sem_seg = PixelData(
+            data=torch.randint(0, 150, (1, h, w)))
+    data = model.data_preprocessor(
+        dict(inputs=[image], data_samples=[sample]), True)
+    assert tuple(data['inputs'].shape[-2:]) == tuple(
+        -(-s // 32) * 32 for s in size) or cfg.default_scope == 'mmseg'
+    loss = loss_of(model(**data, mode='loss'))
+    assert torch.isfinite(loss)
+    loss.backward()
+    model.eval()
+    with torch.no_grad():
+        preds = model.test_step(
+            dict(inputs=[image], data_samples=[sample]))
+    assert len(preds) == 1
+
+
+def test_scopevit_no_decay_keys_have_the_authors_effect():
+    """The authors' custom_keys ('layer_scale', 'scale', 'norm') match only
+    names containing 'norm': LayerScale, stem and CPE BatchNorms and biases
+    keep weight decay, as in their runs."""
+    cfg = load_config('retinanet_scopevit_t_1x')
+    model = build_model(cfg)
+    wrapper = build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper))
+    names = {id(p): n for n, p in model.named_parameters()}
+    undecayed = {
+        names[id(p)]
+        for group in wrapper.optimizer.param_groups if group['weight_decay'] == 0
+        for p in group['params']
+    }
+    assert undecayed == {n for n in names.values() if 'norm' in n}
+    assert 'backbone.blocks1.0.mssa.ls1.gamma' not in undecayed
+    assert 'backbone.patch_embed1.projection.1.weight' not in undecayed
+    assert 'backbone.norm1.weight' in undecayed

@@ -1,0 +1,32 @@
+# RetinaNet + ScopeViT-T, 1x schedule (12 epochs), COCO: the authors'
+# retinanet_scopevit_tiny_fpn_1x_coco.py (mmdet 2.x) in mmdet 3.x. Model,
+# data (1333x800, flip), schedule (warm-up 500 iterations, x0.1 at epochs 8
+# and 11) and batch 16 (8 GPUs x 2) come from mmdet's RetinaNet R50-FPN 1x
+# base, as theirs did. Their backbone raised on nearly every COCO size; this
+# one runs on any (see the README).
+_base_ = [
+    'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py',
+    './_base_/models/scopevit.py', './_base_/runtime/plugin.py'
+]
+__scope = _base_.pop('scopevit')
+
+model = dict(
+    backbone=__scope.t.backbone,
+    neck=dict(
+        in_channels=__scope.t.channels,
+        start_level=1,
+        add_extra_convs='on_input',
+        num_outs=5))
+
+# AdamW lr 1e-4, weight decay 0.05, the authors' no-decay keys; no clipping.
+optim_wrapper = dict(
+    optimizer=dict(
+        _delete_=True,
+        type='AdamW',
+        lr=1e-4,
+        betas=(0.9, 0.999),
+        weight_decay=0.05),
+    paramwise_cfg=dict(custom_keys=__scope.no_decay))
+# Evaluated every epoch, the best checkpoint kept, one checkpoint kept.
+default_hooks = dict(
+    checkpoint=dict(interval=1, max_keep_ckpts=1, save_best='auto'))

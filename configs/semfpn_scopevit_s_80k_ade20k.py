@@ -1,0 +1,7 @@
+# Semantic FPN + ScopeViT-S, 80k iterations, ADE20K: the T config with the S
+# backbone (the authors' fpn_scopevit_small_80k_ade20k.py).
+_base_ = ['./semfpn_scopevit_t_80k_ade20k.py', './_base_/models/scopevit.py']
+__scope = _base_.pop('scopevit')
+
+model = dict(
+    backbone=__scope.s.backbone, neck=dict(in_channels=__scope.s.channels))

@@ -1,0 +1,9 @@
+# UperNet + ScopeViT-XT, 160k iterations, ADE20K: the T config with the XT
+# backbone (the authors' upernet_scopevit_xtiny_512x512_160k_ade20k.py).
+_base_ = ['./upernet_scopevit_t_160k_ade20k.py', './_base_/models/scopevit.py']
+__scope = _base_.pop('scopevit')
+
+model = dict(
+    backbone=__scope.xt.backbone,
+    decode_head=dict(in_channels=__scope.xt.channels),
+    auxiliary_head=dict(in_channels=__scope.xt.channels[2]))
