@@ -35,12 +35,18 @@ def test_every_config_listed_once():
 
 @pytest.mark.parametrize('model', metafile_models(), ids=lambda m: m['Name'])
 def test_metafile_entry_is_consistent(model):
-    for key in ('Name', 'Config', 'Metadata', 'Results', 'In Collection'):
+    for key in ('Name', 'Config', 'Metadata', 'In Collection'):
         assert key in model
     meta = model['Metadata']
     assert meta['Parameters'] == pytest.approx(PARAMS[model['Name']], rel=2e-4)
-    assert meta['FLOPs'] > 0 and meta['Batch Size'] in (16, 1024)
-    for result in model['Results']:
+    assert meta['FLOPs'] > 0 and meta['Batch Size'] in (16, 32, 1024)
+    # the metafile names the backbone the config builds
+    cfg_backbone = load_config(model['Name']).model.backbone.type.split('.')[-1]
+    assert cfg_backbone in meta['Architecture']
+    # published results exist for ScalableViT and for ScopeViT-T only
+    assert ('Results' in model) == ('scalablevit' in model['Name']
+                                    or model['Name'] == 'scopevit_t_in1k')
+    for result in model.get('Results', []):
         assert result['Dataset'] in ('COCO', 'ADE20K', 'ImageNet-1k')
         assert all(0 < v < 100 for v in result['Metrics'].values())
     cfg = load_config(model['Name'])
