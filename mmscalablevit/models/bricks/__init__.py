@@ -3,9 +3,12 @@ from .attention import multi_head_attention, reference_attention
 from .block import LayerScale, PreNormBlock, drop_path_layer
 from .execution import ExecutionPath, execution_path, shape_generic
 from .ffn import RecomputedActFFN
+from .shapes import (contiguous_nchw, crop, may_be_one, reshape,
+                     same_conv_channels_last)
 
 __all__ = [
     'multi_head_attention', 'reference_attention', 'ExecutionPath',
     'execution_path', 'RecomputedActFFN', 'PreNormBlock', 'LayerScale',
-    'drop_path_layer', 'shape_generic'
+    'drop_path_layer', 'shape_generic', 'may_be_one', 'crop',
+    'same_conv_channels_last', 'contiguous_nchw', 'reshape'
 ]
