@@ -44,8 +44,9 @@ def crop(x: torch.Tensor, height, width) -> torch.Tensor:
 
 
 def same_conv_channels_last(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    """``conv`` (stride 1, 'same' zero padding, e.g. a depthwise 3x3) over a
-    channels-last map: (B, H, W, C) -> (B, H, W, C').
+    """``conv`` (stride 1, 'same' zero padding: a 1x1 conv, a depthwise 3x3
+    with padding 1, ...) over a channels-last map: (B, H, W, C) -> (B, H, W,
+    C').
 
     While exporting a map that may be one row or column high, the map is
     zero-padded by one row and column at the bottom/right first (the conv's
