@@ -217,8 +217,7 @@ def export_onnx(module: nn.Module,
         outputs = module(example)
     names = output_names(outputs)
     if exporter == 'dynamo':
-        program = export_program(module, example, dynamic, min_size,
-                                 max_size)
+        program = export_program(module, example, dynamic, min_size, max_size)
         torch.onnx.export(
             program, (example, ),
             path,
@@ -251,8 +250,7 @@ def onnx_runner(path: str):
     """A function running the ONNX file in onnxruntime (CPU): tensor ->
     list of tensors."""
     import onnxruntime as ort
-    session = ort.InferenceSession(
-        path, providers=['CPUExecutionProvider'])
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
     name = session.get_inputs()[0].name
 
     def run(x: torch.Tensor) -> List[torch.Tensor]:
@@ -276,7 +274,8 @@ def program_runner(program):
     return run
 
 
-def compare(reference: Sequence[torch.Tensor], outputs: Sequence[torch.Tensor],
+def compare(reference: Sequence[torch.Tensor],
+            outputs: Sequence[torch.Tensor],
             names: Sequence[str],
             tolerance: float = TOLERANCE) -> List[Dict]:
     """One row per output: name, shape, max abs difference, max abs value of
@@ -329,8 +328,7 @@ def check(run,
     generator = torch.Generator().manual_seed(seed)
     results = []
     for height, width in shapes:
-        x = torch.randn(
-            batch, channels, height, width, generator=generator)
+        x = torch.randn(batch, channels, height, width, generator=generator)
         with torch.no_grad():
             reference = flat_outputs(module(x))
         names = output_names(reference)

@@ -45,9 +45,9 @@ import sys
 import torch
 from mmengine.config import DictAction
 
-from mmscalablevit.deployment import (EXPORTERS, MAX_SIZE, MIN_SIZE,
-                                      TOLERANCE, TensorForward, all_ok,
-                                      check, export_onnx, export_program,
+from mmscalablevit.deployment import (EXPORTERS, MAX_SIZE, MIN_SIZE, TOLERANCE,
+                                      TensorForward, all_ok, check,
+                                      export_onnx, export_program,
                                       format_results, onnx_runner,
                                       program_runner)
 from mmscalablevit.engine import build_model, load_config, toolkit_of
@@ -181,14 +181,14 @@ def main(argv=None) -> int:
         run = program_runner(torch.export.load(out))
         kind = 'torch.export program'
     else:
-        export_onnx(module, example, out, args.dynamic_export,
-                    args.exporter, args.opset, MIN_SIZE, args.max_size)
+        export_onnx(module, example, out, args.dynamic_export, args.exporter,
+                    args.opset, MIN_SIZE, args.max_size)
         run = onnx_runner(out)
         kind = f'ONNX file ({args.exporter} exporter)'
+    weights = f'checkpoint {args.checkpoint}' if args.checkpoint else \
+        'initial weights (no --checkpoint)'
     print(f'{kind}: {out}\n  {args.config} ({scope}: {what}), input '
-          f'1x3xHxW, {dims}'
-          + (f', checkpoint {args.checkpoint}' if args.checkpoint else
-             ', initial weights (no --checkpoint)'))
+          f'1x3xHxW, {dims}, {weights}')
 
     results = check(run, module, verify, tolerance=TOLERANCE)
     print(format_results(results))
