@@ -11,6 +11,7 @@
 #                         against the installed torch; the wheel is cached
 #                         per torch version, never reused across versions
 #   mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 pytest
+#   onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2 (ONNX export)
 #
 # Environment: PYTHON (default python3), MMCV_CACHE (default
 # ~/.cache/mmscalablevit), MAX_JOBS (default: all cores).
@@ -83,8 +84,11 @@ EOF
 fi
 
 # 4. the toolkits and test tools
-# mmseg 1.2.2 imports ftfy and regex without declaring them
-"${PIP[@]}" mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 ftfy regex pytest
+# mmseg 1.2.2 imports ftfy and regex without declaring them; onnx,
+# onnxruntime and onnxscript export and check ONNX files
+# (tools/deployment/pytorch2onnx.py; onnxscript drives torch's dynamo exporter)
+"${PIP[@]}" mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 ftfy regex pytest \
+    onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2
 
 # 5. this package (editable; ships configs and tools under mmscalablevit/.mim)
 "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"

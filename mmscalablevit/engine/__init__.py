@@ -2,9 +2,10 @@
 CPU-only distributed launch, exact resume."""
 from .distributed import end_distributed, setup_cpu_distributed
 from .exact_resume import ExactResumeHook, reseed
-from .toolkits import TOOLKITS, load_config, run_tool, toolkit_of
+from .toolkits import (TOOLKITS, build_model, load_config, run_tool,
+                       toolkit_of)
 
 __all__ = [
     'ExactResumeHook', 'reseed', 'setup_cpu_distributed', 'end_distributed',
-    'TOOLKITS', 'load_config', 'run_tool', 'toolkit_of'
+    'TOOLKITS', 'build_model', 'load_config', 'run_tool', 'toolkit_of'
 ]

@@ -46,6 +46,31 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     return cfg
 
 
+def build_model(cfg: Config, pretrained: bool = False):
+    """The model a config describes, built in its toolkit's registry as the
+    runner builds it (a top-level ``data_preprocessor`` completes the
+    model's). Weights are not initialised yet (call ``init_weights``).
+
+    Args:
+        pretrained (bool): Keep the backbone's ``init_cfg``. By default it
+            is dropped, so that ``init_weights`` needs no pretrained file
+            (the backbone's own initialisation is used).
+    """
+    import copy
+    import importlib
+
+    from mmengine.registry import init_default_scope
+    scope = toolkit_of(cfg)
+    init_default_scope(scope)
+    model_cfg = copy.deepcopy(cfg.model)
+    if cfg.get('data_preprocessor') and 'data_preprocessor' not in model_cfg:
+        model_cfg.data_preprocessor = cfg.data_preprocessor
+    if not pretrained and model_cfg.get('backbone') is not None:
+        model_cfg.backbone.init_cfg = None
+    return importlib.import_module(f'{scope}.registry').MODELS.build(
+        model_cfg)
+
+
 def toolkit_script(toolkit: str, name: str) -> str:
     """Path of ``<toolkit>/.mim/tools/<name>.py`` in the installed wheel."""
     spec = importlib.util.find_spec(toolkit)

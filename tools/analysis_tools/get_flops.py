@@ -15,27 +15,13 @@ import argparse
 from mmengine.config import DictAction
 
 from mmscalablevit.analysis import count_flops
-from mmscalablevit.engine import load_config, toolkit_of
+from mmscalablevit.engine import build_model, load_config, toolkit_of
 
 DEFAULT_SHAPES = {
     'mmdet': (800, 1280),
     'mmseg': (512, 2048),
     'mmpretrain': (224, 224)
 }
-
-
-def build_model(cfg):
-    import importlib
-
-    from mmengine.registry import init_default_scope
-    scope = toolkit_of(cfg)
-    init_default_scope(scope)
-    model_cfg = cfg.model
-    if cfg.get('data_preprocessor') and 'data_preprocessor' not in model_cfg:
-        model_cfg.data_preprocessor = cfg.data_preprocessor
-    model_cfg.backbone.init_cfg = None  # no weights needed to count
-    return importlib.import_module(f'{scope}.registry').MODELS.build(
-        model_cfg), scope
 
 
 def main(argv=None):
@@ -54,7 +40,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     cfg = load_config(args.config, args.cfg_options)
-    model, scope = build_model(cfg)
+    model, scope = build_model(cfg), toolkit_of(cfg)
     if args.shape:
         shape = tuple(args.shape) * (2 // len(args.shape))
     else:

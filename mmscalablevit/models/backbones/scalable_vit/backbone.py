@@ -14,7 +14,7 @@ from mmengine.model.weight_init import (constant_init, normal_init,
 
 from ....registry import register_model
 from ...bricks import (ExecutionPath, PreNormBlock, RecomputedActFFN,
-                       drop_path_layer, execution_path)
+                       contiguous_nchw, drop_path_layer, execution_path)
 from ..base import PyramidBackbone, check_positive, check_rate
 from .convert import KEY_MAP
 from .iwsa import IWSA
@@ -319,6 +319,17 @@ class ScalableViT(PyramidBackbone):
                 normal_init(m, 0., math.sqrt(2. / fan_out), bias=0.)
 
     # ---------------------------------------------------------------- forward
+    @staticmethod
+    def _embed(embed: PatchEmbed, x: torch.Tensor) -> torch.Tensor:
+        """``PatchEmbed`` to a channels-last map: (B, C, H, W) -> (B, h, w,
+        C'). Its own forward flattens the conv output, which copies a
+        channels-last output (and makes ``torch.export`` ask whether a side
+        is 1); permuting the output gives the same tokens without that."""
+        if embed.adaptive_padding:
+            x = embed.adaptive_padding(x)
+        x = embed.projection(x).permute(0, 2, 3, 1)
+        return x if embed.norm is None else embed.norm(x)
+
     def forward(self, x: torch.Tensor) -> tuple:
         """(B, in_channels, H, W) -> tuple of (B, C_i, H_i, W_i), one per
         entry of ``out_indices``."""
@@ -326,8 +337,7 @@ class ScalableViT(PyramidBackbone):
         inference = execution_path(self) is ExecutionPath.INFERENCE
         outs = []
         for i in range(self.num_stages):
-            x, (h, w) = self.patch_embeds[i](x)
-            x = self.pos_drops[i](x.view(x.shape[0], h, w, -1))
+            x = self.pos_drops[i](self._embed(self.patch_embeds[i], x))
             for j, block in enumerate(self.stages[i]):
                 x = block(x, inplace=True)  # `x` is the backbone's own
                 if j == 0:  # the block's output is ours: in place if allowed
@@ -337,5 +347,5 @@ class ScalableViT(PyramidBackbone):
             x = x.permute(0, 3, 1, 2)  # NCHW view of channels-last data
             if i in self.out_indices:
                 # contiguous NCHW: ops such as mmcv's RoIAlign read raw memory
-                outs.append(x.contiguous())
+                outs.append(contiguous_nchw(x))
         return tuple(outs)

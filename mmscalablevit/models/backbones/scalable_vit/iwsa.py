@@ -5,17 +5,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from ...bricks import multi_head_attention, shape_generic
+from ...bricks import crop, multi_head_attention, reshape, shape_generic
 
 
-def _window_grid(size: int, window: int, generic: bool = False):
+def _window_grid(size: int, window: int):
     """Window extent, number of windows and bottom/right pad along one axis.
 
     A map no larger than the window is one window of the map's own extent:
     attending over it equals attending over a padded, masked window, which
     is what the shape-generic path (tracing, export) computes instead.
     """
-    if not generic and size <= window:
+    if size <= window:
         return size, 1, 0
     num = (size + window - 1) // window
     return window, num, num * window - size
@@ -75,13 +75,14 @@ class IWSA(BaseModule):
         self.proj_drop = nn.Dropout(proj_drop)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if shape_generic():
+            return self._forward_generic(x)
         B, H, W, C = x.shape
         heads, dims = self.num_heads, self.head_dims
-        generic = shape_generic()
-        wh, nh, pad_h = _window_grid(H, self.window_size, generic)
-        ww, nw, pad_w = _window_grid(W, self.window_size, generic)
+        wh, nh, pad_h = _window_grid(H, self.window_size)
+        ww, nw, pad_w = _window_grid(W, self.window_size)
         windows = B * nh * nw
-        padded = generic or pad_h or pad_w
+        padded = pad_h or pad_w
         if padded:
             x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))
         # Window the C-channel input once and project there: q, k and v are
@@ -102,11 +103,11 @@ class IWSA(BaseModule):
             self.scale,
             attn_mask=mask,
             dropout_p=self.attn_drop if self.training else 0.)
-        out = self._to_map(out.transpose(1, 2), B, nh, nw, wh, ww)
+        out = self._to_map(out.transpose(1, 2), B, nh, nw, wh, ww, C)
 
         # LIM on the value map of the real tokens: padded positions (which
         # hold the projection bias) are zeroed, as the conv's own padding.
-        v_map = self._to_map(qkv[:, :, 2], B, nh, nw, wh, ww)
+        v_map = self._to_map(qkv[:, :, 2], B, nh, nw, wh, ww, C)
         if padded:
             v_map = F.pad(v_map[:, :H, :W], (0, 0, 0, pad_w, 0, pad_h))
         out = out + self.lim_func(v_map.permute(0, 3, 1, 2)).permute(
@@ -114,11 +115,59 @@ class IWSA(BaseModule):
         out = self.proj_drop(self.proj(out))
         return out[:, :H, :W] if padded else out
 
+    def _forward_generic(self, x: torch.Tensor) -> torch.Tensor:
+        """The same computation for tracers and exporters, written so that
+        no Python branch depends on a size and ``torch.export`` needs no
+        guard on the sizes: the map is always padded to whole windows (by
+        ``ceil(H / 7) * 7 - H >= 0`` rows), padded keys are masked, padded
+        values are zeroed for the LIM by a multiplicative mask instead of a
+        crop and re-pad, and the result is cropped by negative padding."""
+        B, H, W, C = x.shape
+        heads, dims = self.num_heads, self.head_dims
+        ws = self.window_size
+        nh, nw = (H + ws - 1) // ws, (W + ws - 1) // ws
+        x = F.pad(x, (0, 0, 0, nw * ws - W, 0, nh * ws - H))
+        x = x.view(B, nh, ws, nw, ws, C).transpose(2, 3)
+        qkv = self.qkv(reshape(x, B * nh * nw, ws * ws, C))
+        qkv = qkv.view(B * nh * nw, ws * ws, 3, heads, dims)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+
+        real = self._real_tokens(H, W, nh, nw, ws, x.device)
+        # additive key mask (B * windows, 1, 1, ws * ws): -inf on padding
+        mask = torch.zeros(
+            real.shape, dtype=q.dtype, device=q.device).masked_fill(
+                ~real, float('-inf'))
+        mask = reshape(
+            mask.view(nh, ws, nw, ws).transpose(1, 2).expand(
+                B, nh, nw, ws, ws), B * nh * nw, 1, 1, ws * ws)
+        out = multi_head_attention(
+            q,
+            k,
+            v,
+            self.scale,
+            attn_mask=mask,
+            dropout_p=self.attn_drop if self.training else 0.)
+        out = self._to_map(out.transpose(1, 2), B, nh, nw, ws, ws, C)
+
+        v_map = self._to_map(qkv[:, :, 2], B, nh, nw, ws, ws, C)
+        v_map = v_map * real.to(v_map.dtype)[None, :, :, None]
+        out = out + self.lim_func(v_map.permute(0, 3, 1, 2)).permute(
+            0, 2, 3, 1)
+        out = self.proj_drop(self.proj(out))
+        return crop(out, H, W)
+
     @staticmethod
-    def _to_map(windows, B, nh, nw, wh, ww):
+    def _real_tokens(H, W, nh, nw, ws, device):
+        """(nh * ws, nw * ws) bool: True on the tokens of the H x W map."""
+        rows = torch.arange(nh * ws, device=device) < H
+        cols = torch.arange(nw * ws, device=device) < W
+        return rows[:, None] & cols[None, :]
+
+    @staticmethod
+    def _to_map(windows, B, nh, nw, wh, ww, C):
         """(B * nh * nw, wh * ww, heads, d) -> (B, nh * wh, nw * ww, C)."""
-        windows = windows.reshape(B, nh, nw, wh, ww, -1)
-        return windows.transpose(2, 3).reshape(B, nh * wh, nw * ww, -1)
+        windows = windows.reshape(B, nh, nw, wh, ww, C)
+        return reshape(windows.transpose(2, 3), B, nh * wh, nw * ww, C)
 
     @staticmethod
     def _padding_mask(H, W, wh, nh, ww, nw, dtype, device):

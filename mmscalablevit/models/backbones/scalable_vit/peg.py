@@ -3,6 +3,8 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
+from ...bricks import same_conv_channels_last
+
 
 class PEG(BaseModule):
     """Conditional position encoding: ``x + DWConv3x3(x)``.
@@ -23,5 +25,5 @@ class PEG(BaseModule):
     def forward(self, x: torch.Tensor, inplace: bool = False) -> torch.Tensor:
         """``inplace=True`` adds into ``x`` (inference on a tensor the caller
         owns)."""
-        pos = self.proj(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        pos = same_conv_channels_last(self.proj, x)
         return x.add_(pos) if inplace else x + pos

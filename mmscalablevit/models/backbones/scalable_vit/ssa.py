@@ -5,7 +5,8 @@ import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 
-from ...bricks import multi_head_attention, shape_generic
+from ...bricks import (multi_head_attention, same_conv_channels_last,
+                       shape_generic)
 
 
 class SSA(BaseModule):
@@ -98,8 +99,12 @@ class SSA(BaseModule):
                     f'SSA with sr_ratio {self.sr_ratio} got a {H}x{W} map: '
                     'no full reduction cell is left. The input image is too '
                     'small for this backbone; enlarge it.')
-            ctx = self.reduction(x.permute(0, 3, 1, 2))
-            ctx = self.norm_act(ctx.flatten(2).transpose(1, 2))
+            reduce, project = self.reduction
+            ctx = reduce(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+            ctx = same_conv_channels_last(project, ctx)  # 1x1 conv
+            ctx = self.norm_act(
+                ctx.reshape(B, ctx.shape[1] * ctx.shape[2],
+                            self.reduced_dims))
             k = self.k(ctx).view(B, -1, heads, self.reduced_dims // heads)
             v = self.v(ctx).view(B, -1, heads, self.head_dims)
             return k.transpose(1, 2), v.transpose(1, 2)
