@@ -15,12 +15,13 @@ import torch
 from helpers import ROOT
 from helpers.runs import DET, SEG
 from scalable_vit.fixtures import TINY_ARCH
+from scope_vit.fixtures import TINY_ARCH as SCOPE_TINY_ARCH
 
 from mmscalablevit.deployment import (MAX_SIZE, MIN_SIZE, all_ok, check,
                                       export_onnx, export_program,
                                       format_results, onnx_runner,
                                       program_runner)
-from mmscalablevit.models import ScalableViT
+from mmscalablevit.models import ScalableViT, ScopeViT
 
 # name: a small model of the backbone (random weights). The S-width entry
 # has the released channel counts, on which torch's convolutions choose
@@ -30,6 +31,10 @@ BACKBONES = {
     lambda: ScalableViT(TINY_ARCH),
     'scalable_vit_s_widths':
     lambda: ScalableViT(dict(ScalableViT.arch_zoo['s'], depths=[1] * 4)),
+    'scope_vit_tiny':
+    lambda: ScopeViT(SCOPE_TINY_ARCH),
+    'scope_vit_t':
+    lambda: ScopeViT('t'),
 }
 # Exported at an example whose every derived size exceeds 1; checked at the
 # smallest input, aligned and unaligned sizes, both orientations.

@@ -5,12 +5,12 @@ from .conv_bn import conv_bn, fold_bn
 from .execution import ExecutionPath, execution_path, shape_generic
 from .ffn import RecomputedActFFN
 from .shapes import (contiguous_nchw, crop, dense, may_be_one, reshape,
-                     same_conv_channels_last)
+                     same_conv, same_conv_channels_last)
 
 __all__ = [
     'multi_head_attention', 'reference_attention', 'ExecutionPath',
     'execution_path', 'RecomputedActFFN', 'PreNormBlock', 'LayerScale',
     'drop_path_layer', 'shape_generic', 'dense', 'conv_bn', 'fold_bn',
     'may_be_one', 'crop', 'same_conv_channels_last', 'contiguous_nchw',
-    'reshape'
+    'reshape', 'same_conv'
 ]

@@ -63,6 +63,22 @@ def same_conv_channels_last(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
     return crop(out, H, W) if padded else out
 
 
+def same_conv(conv, x: torch.Tensor) -> torch.Tensor:
+    """``conv(x)`` for a stride-1 'same' conv (or a callable made of one and
+    pointwise ops, e.g. conv + BatchNorm) over an NCHW map, any memory
+    format. While exporting a map that may be one row or column high, it is
+    zero-padded by one row and column at the bottom/right first (the conv's
+    own padding reads zeros there anyway) and the output cropped back."""
+    H, W = x.shape[-2], x.shape[-1]
+    padded = may_be_one(H, W)
+    if padded:
+        x = F.pad(x, (0, 1, 0, 1))
+    out = conv(x)
+    if padded:
+        out = F.pad(out, (0, W - out.shape[-1], 0, H - out.shape[-2]))
+    return out
+
+
 def reshape(x: torch.Tensor, *shape) -> torch.Tensor:
     """``x.reshape(*shape)`` of a permuted tensor that the reshape copies
     anyway; while exporting, an explicit contiguous copy then a view (the

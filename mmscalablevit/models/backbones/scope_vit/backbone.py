@@ -14,8 +14,8 @@ from mmengine.model.weight_init import (constant_init, normal_init,
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ....registry import register_model
-from ...bricks import (LayerScale, PreNormBlock, RecomputedActFFN, conv_bn,
-                       drop_path_layer)
+from ...bricks import (LayerScale, PreNormBlock, RecomputedActFFN,
+                       contiguous_nchw, conv_bn, dense, drop_path_layer)
 from ..base import PyramidBackbone, check_positive, check_rate
 from .convert import KEY_MAP
 from .gsda import GSDA
@@ -426,11 +426,11 @@ class ScopeViT(PyramidBackbone):
         for i in range(max(self.out_indices) + 1):
             patch_embed, blocks, norm = self._stage_modules(i)
             # (B, H, W, C) tokens; our own tensor, so blocks may write in it
-            x = patch_embed(x).permute(0, 2, 3, 1).contiguous()
+            x = dense(patch_embed(x).permute(0, 2, 3, 1))
             for block in blocks:
                 x = block(x, inplace=True)
             x = norm(x.permute(0, 3, 1, 2))  # NCHW view of channels-last data
             if i in self.out_indices:
                 # contiguous NCHW: ops such as mmcv's RoIAlign read raw memory
-                outs.append(x.contiguous())
+                outs.append(contiguous_nchw(x))
         return tuple(outs)

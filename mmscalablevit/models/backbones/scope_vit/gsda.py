@@ -192,14 +192,12 @@ class GSDA(BaseModule):
         return out
 
     def _key_padding(self, H, W, P, Q, dtype, device) -> torch.Tensor:
-        """Additive key mask (groups, 1, 1, L): ``-inf`` on padded tokens."""
+        """Additive key mask (groups, 1, 1, L): ``-inf`` on padded tokens.
+        Made as the map is: a map of ones, padded and regrouped (the same
+        ops, so a traced graph needs no other fact about the sizes)."""
         dh, dw = self.dilation
-        p = torch.arange(P, device=device).view(P, 1, 1, 1)
-        q = torch.arange(Q, device=device).view(1, Q, 1, 1)
-        kh = torch.arange(dh, device=device).view(1, 1, dh, 1)
-        kw = torch.arange(dw, device=device).view(1, 1, 1, dw)
-        # (P, Q, Dh, Dw): row kh * P + p or column kw * Q + q is padding
-        padding = (kh * P + p >= H) | (kw * Q + q >= W)
-        padding = dense(padding).view(P * Q, 1, 1, dh * dw)
-        return torch.zeros(padding.shape, dtype=dtype, device=device) \
-            .masked_fill(padding, float('-inf'))
+        real = torch.ones(1, H, W, 1, dtype=dtype, device=device)
+        real = F.pad(real, (0, 0, 0, dw * Q - W, 0, dh * P - H))
+        real = real.reshape(1, dh, P, dw, Q, 1).permute(0, 2, 4, 1, 3, 5)
+        real = dense(real).view(P * Q, 1, 1, dh * dw)
+        return torch.zeros_like(real).masked_fill(real == 0, float('-inf'))

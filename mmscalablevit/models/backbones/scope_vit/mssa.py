@@ -7,7 +7,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 
-from ...bricks import conv_bn, dense, multi_head_attention
+from ...bricks import conv_bn, dense, multi_head_attention, same_conv
 
 # kernel sizes of the large / medium / small key-value embeddings
 KERNELS = (7, 5, 3)
@@ -49,9 +49,13 @@ class InvertedResidualCPE(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         bn1, relu1 = self.bn1
         bn2, relu2 = self.bn2
-        out = relu1(conv_bn(x, self.conv_pw, bn1, self))
-        out = relu2(conv_bn(out, self.conv_dw, bn2, self))
-        return x + conv_bn(out, self.conv_pwl, self.bn3, self)
+        # (same_conv: maps that may be 1 pixel high, while exporting)
+        out = relu1(
+            same_conv(lambda t: conv_bn(t, self.conv_pw, bn1, self), x))
+        out = relu2(
+            same_conv(lambda t: conv_bn(t, self.conv_dw, bn2, self), out))
+        return x + same_conv(
+            lambda t: conv_bn(t, self.conv_pwl, self.bn3, self), out)
 
 
 class MultiScaleEmbed(nn.Module):
@@ -101,10 +105,14 @@ class MultiScaleEmbed(nn.Module):
     def forward(self, x: torch.Tensor):
         y = self.cpe(x)
         parts = [
-            getattr(self, name)(part) for name, part in zip(
+            self._embed(getattr(self, name), part) for name, part in zip(
                 self.embeds, y.split(self.split_channels, dim=1))
         ]
         return y, parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
+
+    @staticmethod
+    def _embed(conv: nn.Conv2d, part: torch.Tensor) -> torch.Tensor:
+        return same_conv(conv, part) if conv.stride == (1, 1) else conv(part)
 
 
 class MSSA(BaseModule):
