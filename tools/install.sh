@@ -12,6 +12,7 @@
 #                         per torch version, never reused across versions
 #   mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 pytest
 #   onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2 (ONNX export)
+#   openmim==0.3.9 (without its openxlab dependencies)
 #
 # Environment: PYTHON (default python3), MMCV_CACHE (default
 # ~/.cache/mmscalablevit), MAX_JOBS (default: all cores).
@@ -89,7 +90,13 @@ fi
 # (tools/deployment/pytorch2onnx.py; onnxscript drives torch's dynamo exporter)
 "${PIP[@]}" mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 ftfy regex pytest \
     onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2
+# mim (OpenMMLab's package manager) without its opendatalab/openxlab
+# dependencies, which pin setuptools~=60 (torch needs >= 77); mim never
+# imports them
+"${PIP[@]}" --no-deps openmim==0.3.9
+"${PIP[@]}" click colorama model-index pandas tabulate requests rich
 
-# 5. this package (editable; ships configs and tools under mmscalablevit/.mim)
+# 5. this package, editable (PEP 660; setup.py makes mim and mmengine find
+# its .mim folder and installs the startup hook for mmscalablevit:: configs)
 "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
 say "done: torch $TORCH_VERSION, mmcv $MMCV_VERSION, mmdet 3.3.0, mmseg 1.2.2, mmpretrain 1.2.0, mmscalablevit"
