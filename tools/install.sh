@@ -20,7 +20,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${PYTHON:-python3}"
-PIP=("$PY" -m pip install --disable-pip-version-check -q)
+PIP=("$PY" -m pip install --disable-pip-version-check --root-user-action=ignore -q)
 CACHE="${MMCV_CACHE:-$HOME/.cache/mmscalablevit}"
 MMCV_VERSION=2.1.0
 

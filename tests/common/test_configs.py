@@ -6,7 +6,8 @@ import copy
 
 import pytest
 import torch
-from helpers.builders import batch, build_model, count, dataset, load_config, loss_of
+from helpers.builders import (CONFIGS, batch, build_model, count, dataset,
+                             load_config, loss_of)
 from mmengine.optim import build_optim_wrapper
 
 # Parameter counts of the same models on the released backbone (mmdet 3.3 /
@@ -221,3 +222,66 @@ def test_scopevit_no_decay_keys_have_the_authors_effect():
     assert 'backbone.blocks1.0.mssa.ls1.gamma' not in undecayed
     assert 'backbone.patch_embed1.projection.1.weight' not in undecayed
     assert 'backbone.norm1.weight' in undecayed
+
+
+def _toolkit_keys():
+    """Top-level keys the toolkits' own configs have."""
+    import tempfile
+
+    from mmengine.config import Config
+    keys = set()
+    for base in ('mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
+                 'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py',
+                 'mmseg::sem_fpn/fpn_r50_4xb4-160k_ade20k-512x512.py',
+                 'mmseg::upernet/upernet_r50_4xb4-160k_ade20k-512x512.py',
+                 'mmseg::swin/swin-tiny-patch4-window7-in1k-pre_upernet_'
+                 '8xb2-160k_ade20k-512x512.py',
+                 'mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py'):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = f'{tmp}/cfg.py'
+            with open(path, 'w') as f:
+                f.write(f"_base_ = ['{base}']\n")
+            keys |= set(Config.fromfile(path).keys())
+    return keys
+
+
+def test_dumped_configs_hold_no_helper_variables():
+    """Every shipped config's top-level keys are the toolkits' own, plus the
+    plugin's imports and hooks: no helper variable of the config files
+    (shared pieces are popped from `_base_`, locals are `__` names)."""
+    import glob
+
+    from mmengine.config import Config
+    allowed = _toolkit_keys() | {'custom_imports', 'custom_hooks'}
+    leaked = {}
+    for path in sorted(glob.glob(f'{CONFIGS}/*.py') +
+                       glob.glob(f'{CONFIGS}/quickstart/*.py')):
+        extra = set(Config.fromfile(path).keys()) - allowed
+        if extra:
+            leaked[path] = sorted(extra)
+    assert not leaked
+
+
+def test_segmentation_evaluates_images_the_resize_leaves_under_32_px(
+        tiny_data):
+    """A 10 x 300 image becomes 15 x 448 in the quick start's test resize:
+    it is padded to the total stride, predicted, and cropped back to its
+    own size."""
+    import numpy as np
+    from mmseg.registry import TRANSFORMS
+    from mmengine.dataset import Compose
+    cfg = load_config('quickstart/semfpn_scalablevit_tiny_shapes')
+    model = build_model(cfg).eval()
+    pipeline = [t for t in cfg.test_dataloader.dataset.pipeline
+                if 'Load' not in t['type']]
+    transform = Compose([TRANSFORMS.build(t) for t in pipeline])
+    img = (np.random.rand(10, 300, 3) * 255).astype(np.uint8)
+    data = transform(dict(img=img, img_shape=img.shape[:2],
+                          ori_shape=img.shape[:2], img_path='tiny.jpg',
+                          seg_map_path=None, reduce_zero_label=True,
+                          seg_fields=[]))
+    assert min(data['inputs'].shape[-2:]) < 32
+    with torch.no_grad():
+        (pred, ) = model.test_step(
+            dict(inputs=[data['inputs']], data_samples=[data['data_samples']]))
+    assert tuple(pred.pred_sem_seg.data.shape[-2:]) == (10, 300)
