@@ -8,7 +8,8 @@ _base_ = [
     'mmseg::_base_/models/upernet_swin.py', 'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',
-    './_base_/models/scalablevit.py', './_base_/runtime/plugin.py'
+    './_base_/models/scalablevit.py', './_base_/schedules/upernet_160k.py',
+    './_base_/runtime/plugin.py'
 ]
 __sv = _base_.pop('scalablevit')
 
@@ -33,23 +34,7 @@ optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys=__sv.no_decay))
 # Poly power 1.0 to 0 after Twins' linear warm-up (1500 iterations from 1e-6;
 # the paper names no warm-up).
-param_scheduler = [
-    dict(
-        _scope_='mmseg',
-        type='LinearLR',
-        start_factor=1e-6,
-        by_epoch=False,
-        begin=0,
-        end=1500),
-    dict(
-        _scope_='mmseg',
-        type='PolyLR',
-        power=1.0,
-        eta_min=0.0,
-        begin=1500,
-        end=160000,
-        by_epoch=False)
-]
+param_scheduler = _base_.pop('upernet_160k').param_scheduler
 auto_scale_lr = dict(enable=False, base_batch_size=16)
 
 # Multi-scale + flip test as mmseg 0.x ran it (the paper's setting): each

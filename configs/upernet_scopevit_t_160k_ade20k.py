@@ -9,7 +9,8 @@ _base_ = [
     'mmseg::_base_/models/upernet_r50.py', 'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py', './_base_/models/scopevit.py',
-    './_base_/datasets/ade20k_align_test.py', './_base_/runtime/plugin.py'
+    './_base_/datasets/ade20k_align_test.py',
+    './_base_/schedules/upernet_160k.py', './_base_/runtime/plugin.py'
 ]
 __scope = _base_.pop('scopevit')
 __align = _base_.pop('ade20k_align_test')
@@ -35,22 +36,6 @@ optim_wrapper = dict(
         weight_decay=0.01),
     paramwise_cfg=dict(custom_keys=__scope.no_decay),
     clip_grad=None)
-param_scheduler = [
-    dict(
-        _scope_='mmseg',
-        type='LinearLR',
-        start_factor=1e-6,
-        by_epoch=False,
-        begin=0,
-        end=1500),
-    dict(
-        _scope_='mmseg',
-        type='PolyLR',
-        power=1.0,
-        eta_min=0.0,
-        begin=1500,
-        end=160000,
-        by_epoch=False)
-]
+param_scheduler = _base_.pop('upernet_160k').param_scheduler
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=1, save_best='mIoU'))
 auto_scale_lr = dict(enable=False, base_batch_size=16)

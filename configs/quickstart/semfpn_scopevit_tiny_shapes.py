@@ -8,9 +8,5 @@ _base_ = [
 __scope = _base_.pop('scopevit')
 
 model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmscalablevit.ScopeViT',
-        arch='xt',
-        drop_path_rate=__scope.xt.backbone.drop_path_rate),
-    neck=dict(in_channels=__scope.xt.channels))
+    backbone=__scope.scratch_xt.backbone,
+    neck=dict(in_channels=__scope.scratch_xt.channels))

@@ -44,6 +44,20 @@ class KeyMap:
         with this backbone (``backbone.*``, ``head.*``)."""
         raise NotImplementedError
 
+    def convert(self, state_dict, task: str = 'backbone'
+                ) -> 'OrderedDict[str, torch.Tensor]':
+        """The authors' classifier state dict as a dense backbone's (the
+        classifier-only keys left out) or, for ``task='classifier'``, as a
+        whole mmpretrain ``ImageClassifier``'s."""
+        if task == 'classifier':
+            return self.to_classifier(state_dict)
+        if task != 'backbone':
+            raise ValueError(
+                f"task must be 'backbone' or 'classifier', got {task!r}.")
+        return OrderedDict((k, v)
+                           for k, v in self.to_backbone(state_dict).items()
+                           if self.classifier_key(k) is None)
+
     def classifier_key(self, key: str) -> Optional[str]:
         """Why ``key`` is left out of a dense backbone, or None."""
         for prefix, reason in self.classifier_keys.items():
@@ -101,11 +115,7 @@ def convert_main(backbone_cls, argv=None):
             f"{args.src} does not have the authors' {key_map.name} key "
             'layout: nothing to convert. Checkpoints written by this package '
             'load directly.')
-    if args.task == 'classifier':
-        converted = key_map.to_classifier(state_dict)
-    else:
-        converted = _backbone_part(
-            key_map.to_backbone(state_dict), key_map, 'backbone')
+    converted = key_map.convert(state_dict, args.task)
     arch = find_variant(backbone_cls, converted, args.task)
     if arch is None:
         print(f'warning: the weights fit none of the released {key_map.name} '

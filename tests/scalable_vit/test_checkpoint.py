@@ -140,27 +140,3 @@ def test_missing_and_unexpected_keys_are_named(official, tmp_path):
     assert 'missing keys 1: stages.1.1.attn.k.weight' in msg
     assert 'unexpected keys 1: stages.1.1.attn.extra.weight' in msg
 
-
-def test_downstream_checkpoint_with_backbone_prefix(official, tmp_path):
-    """A detector/classifier checkpoint trained with this backbone: the
-    `backbone.` prefix is found and the rest ignored."""
-    src = ScalableViT(arch_from_official(official['config']))
-    sd = {'backbone.' + k: v for k, v in src.state_dict().items()}
-    sd['neck.lateral_convs.0.conv.weight'] = torch.zeros(2)
-    path = tmp_path / 'detector.pth'
-    torch.save({'state_dict': sd, 'meta': {}}, path)
-    model = ScalableViT(
-        arch_from_official(official['config']),
-        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
-    model.init_weights()
-    for (k, a), b in zip(model.state_dict().items(),
-                         src.state_dict().values()):
-        assert torch.equal(a, b), k
-
-
-def test_missing_file_explains_where_weights_come_from():
-    model = ScalableViT(
-        TINY_ARCH,
-        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/nowhere.pth'))
-    with pytest.raises(FileNotFoundError, match='scalablevit2mm.py'):
-        model.init_weights()

@@ -27,25 +27,6 @@ def test_compiles_without_graph_breaks(mode):
         torch.testing.assert_close(a, b)
 
 
-def test_bf16_autocast_forward_and_backward_are_finite():
-    model = ScalableViT(TINY_ARCH)
-    x = torch.randn(2, 3, 96, 130)
-    with torch.no_grad():
-        ref = model.eval()(x)
-    model.train()
-    with torch.autocast('cpu', dtype=torch.bfloat16):
-        outs = model(x)
-        loss = sum((o.float()**2).mean() for o in outs)
-    loss.backward()
-    assert torch.isfinite(loss)
-    assert all(
-        torch.isfinite(p.grad).all() for p in model.parameters()
-        if p.grad is not None)
-    for out, r in zip(outs, ref):
-        rel = (out.float() - r).norm() / r.norm()
-        assert rel < 0.05
-
-
 @pytest.mark.parametrize('shapes', [
     ((2, 2, 100, 32), (2, 2, 20, 32), (2, 2, 20, 32)),
     ((2, 2, 100, 40), (2, 2, 20, 40), (2, 2, 20, 32)),

@@ -233,27 +233,3 @@ def test_missing_and_unexpected_keys_are_named(official, tmp_path):
     assert 'missing keys 1: blocks2.1.gsda.attn.qkv.weight' in message
     assert 'unexpected keys 1: blocks2.1.gsda.attn.extra.weight' in message
 
-
-def test_downstream_checkpoint_with_backbone_prefix(official, tmp_path):
-    """A detector/segmentor checkpoint trained with this backbone: the
-    `backbone.` prefix is found and the rest ignored."""
-    src = ScopeViT(arch_from_official(official['config']))
-    sd = {'backbone.' + k: v for k, v in src.state_dict().items()}
-    sd['neck.lateral_convs.0.conv.weight'] = torch.zeros(2)
-    path = tmp_path / 'detector.pth'
-    torch.save({'state_dict': sd, 'meta': {}}, path)
-    model = ScopeViT(
-        arch_from_official(official['config']),
-        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
-    model.init_weights()
-    for (k, a), b in zip(model.state_dict().items(),
-                         src.state_dict().values()):
-        assert torch.equal(a, b), k
-
-
-def test_missing_file_explains_where_weights_come_from():
-    model = ScopeViT(
-        TINY_ARCH,
-        init_cfg=dict(type='Pretrained', checkpoint='checkpoints/nowhere.pth'))
-    with pytest.raises(FileNotFoundError, match='scopevit2mm.py'):
-        model.init_weights()

@@ -84,6 +84,17 @@ class PyramidBackbone(BaseModule):
                        'least one block)', parsed['depths'])
         return parsed
 
+    def _set_arch(self, arch, in_channels: int) -> dict:
+        """Parse ``arch`` and set ``arch_settings``, ``embed_dims``,
+        ``depths``, ``num_stages`` and ``in_channels``."""
+        self.arch_settings = settings = self.parse_arch(arch)
+        self.embed_dims = list(settings['embed_dims'])
+        self.depths = list(settings['depths'])
+        self.num_stages = len(self.depths)
+        check_positive('in_channels', [in_channels])
+        self.in_channels = in_channels
+        return settings
+
     def _set_dense_options(self, out_indices, frozen_stages, norm_eval):
         """Check and store ``out_indices``, ``frozen_stages``, ``norm_eval``
         (after ``self.num_stages`` is set)."""

@@ -73,15 +73,6 @@ class ScalableViTKeyMap(KeyMap):
 KEY_MAP = ScalableViTKeyMap()
 
 
-def convert_official_state_dict(state_dict, task: str = 'backbone'):
-    """The authors' classifier state dict as a backbone's (without the
-    classifier's ``norm`` and ``head``) or a whole mmpretrain classifier's
-    state dict (``task='classifier'``)."""
-    if task == 'classifier':
-        return KEY_MAP.to_classifier(state_dict)
-    if task != 'backbone':
-        raise ValueError(
-            f"task must be 'backbone' or 'classifier', got {task!r}.")
-    return OrderedDict((k, v)
-                       for k, v in KEY_MAP.to_backbone(state_dict).items()
-                       if KEY_MAP.classifier_key(k) is None)
+# the authors' classifier keys -> a backbone's (task='backbone') or a whole
+# mmpretrain classifier's (task='classifier')
+convert_official_state_dict = KEY_MAP.convert

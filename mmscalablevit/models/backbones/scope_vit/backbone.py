@@ -289,12 +289,7 @@ class ScopeViT(PyramidBackbone):
                  with_cp: bool = False,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        self.arch_settings = settings = self.parse_arch(arch)
-        self.embed_dims = list(settings['embed_dims'])
-        self.depths = list(settings['depths'])
-        self.num_stages = len(self.depths)
-        check_positive('in_channels', [in_channels])
-        self.in_channels = in_channels
+        settings = self._set_arch(arch, in_channels)
         self._set_dense_options(out_indices, frozen_stages, norm_eval)
         drop_path_rate = check_rate('drop_path_rate', drop_path_rate)
         self.with_cp = with_cp

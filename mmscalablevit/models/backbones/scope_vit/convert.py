@@ -58,15 +58,6 @@ class ScopeViTKeyMap(KeyMap):
 KEY_MAP = ScopeViTKeyMap()
 
 
-def convert_official_state_dict(state_dict, task: str = 'backbone'):
-    """The authors' classifier state dict as a backbone's (without the
-    ``head``) or a whole mmpretrain ``ImageClassifier``'s state dict
-    (``task='classifier'``: ``backbone.*`` and ``head.fc.*``)."""
-    if task == 'classifier':
-        return KEY_MAP.to_classifier(state_dict)
-    if task != 'backbone':
-        raise ValueError(
-            f"task must be 'backbone' or 'classifier', got {task!r}.")
-    return OrderedDict((k, v)
-                       for k, v in KEY_MAP.to_backbone(state_dict).items()
-                       if KEY_MAP.classifier_key(k) is None)
+# the authors' classifier keys -> a backbone's (task='backbone') or a whole
+# mmpretrain classifier's (task='classifier')
+convert_official_state_dict = KEY_MAP.convert
