@@ -9,8 +9,8 @@
 # curve, and the run ends with a summary of the metrics.
 #
 #   bash tools/quickstart.sh                     # ScalableViT (about 15 min)
-#   bash tools/quickstart.sh --backbone scopevit # ScopeViT (about 10 min)
-#   bash tools/quickstart.sh --backbone all      # both
+#   bash tools/quickstart.sh --backbone scopevit # ScopeViT (about 18 min)
+#   bash tools/quickstart.sh --backbone all      # both (about 33 min)
 # Results land in work_dirs/quickstart/<backbone>/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -23,17 +23,10 @@ def load_config(name: str, pretrained: bool = False) -> Config:
 
 
 def build_model(cfg: Config):
-    registry = {
-        'mmdet': 'mmdet.registry',
-        'mmseg': 'mmseg.registry',
-        'mmpretrain': 'mmpretrain.registry'
-    }[cfg.default_scope]
-    import importlib
-    model_cfg = copy.deepcopy(cfg.model)
-    # as the runner does: a top-level data_preprocessor completes the model's
-    if cfg.get('data_preprocessor') and 'data_preprocessor' not in model_cfg:
-        model_cfg.data_preprocessor = cfg.data_preprocessor
-    return importlib.import_module(registry).MODELS.build(model_cfg)
+    """The config's model as the runner builds it (the package's helper);
+    the backbone keeps whatever ``init_cfg`` :func:`load_config` left."""
+    from mmscalablevit.engine import build_model as build
+    return build(cfg, pretrained=True)
 
 
 def dataset(cfg: Config, pipeline, data_root: str, split: str = 'train'):
