@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from helpers import ROOT
 
 
@@ -45,16 +47,45 @@ def test_benchmark_tool_writes_side_by_side_table(tmp_path):
     assert '| scalablevit-s | train | True | 96x128 | 1 |' in table
 
 
-def test_benchmarked_backbones_have_no_stochastic_depth():
+def _benchmark_models(monkeypatch):
+    monkeypatch.syspath_prepend(f'{ROOT}/tools/analysis_tools')
+    import benchmark_models
+    return benchmark_models
+
+
+def test_benchmarked_backbones_have_no_stochastic_depth(monkeypatch):
     """Training steps compare the same work: the stack's Swin-T defaults to
-    drop_path_rate 0.1, which would add DropPath's masking to its step only."""
-    import sys
-    sys.path.insert(0, f'{ROOT}/tools/analysis_tools')
-    from benchmark_models import MODELS
-    for name, build in MODELS.items():
+    drop_path_rate 0.1, which would add DropPath's masking to its step only.
+    (The authors' models are checked in the next test: their file is not
+    shipped.)"""
+    models = _benchmark_models(monkeypatch).MODELS
+    for name, build in models.items():
+        if name.endswith('-authors'):
+            continue
         model = build()
         rates = [
             m.drop_prob for m in model.modules()
             if type(m).__name__ == 'DropPath'
         ]
         assert all(rate == 0 for rate in rates), (name, rates)
+
+
+def test_authors_models_need_their_file_and_drop_no_path(
+        monkeypatch, tmp_path):
+    """Without --authors-file the tool names the flag; with it, the file's
+    class is built as a dense backbone without stochastic depth."""
+    bm = _benchmark_models(monkeypatch)
+    monkeypatch.setattr(bm, 'AUTHORS_FILES', {})
+    monkeypatch.delitem(sys.modules, '_authors_scopevit', raising=False)
+    with pytest.raises(ValueError, match='--authors-file scopevit=PATH'):
+        bm.MODELS['scopevit-t-authors']()
+    stand_in = tmp_path / 'scopevit.py'
+    stand_in.write_text(
+        'class ScopeViT:\n'
+        '    def __init__(self, **kwargs):\n'
+        '        self.kwargs = kwargs\n')
+    monkeypatch.setattr(bm, 'AUTHORS_FILES', {'scopevit': str(stand_in)})
+    model = bm.MODELS['scopevit-t-authors']()
+    monkeypatch.delitem(sys.modules, '_authors_scopevit')
+    assert model.kwargs == dict(
+        arch='tiny', fork_feat=True, drop_path_rate=0.)

@@ -5,7 +5,6 @@ as such."""
 import functools
 import http.server
 import os.path as osp
-import pickle
 import subprocess
 import sys
 import threading

@@ -7,7 +7,7 @@ import copy
 import pytest
 import torch
 from helpers.builders import (CONFIGS, batch, build_model, count, dataset,
-                             load_config, loss_of)
+                              load_config, loss_of)
 from mmengine.optim import build_optim_wrapper
 
 # Parameter counts of the same models on the released backbone (mmdet 3.3 /

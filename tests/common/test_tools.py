@@ -37,7 +37,7 @@ def test_detection_train_then_test(tiny_data, tmp_path, capsys):
     validated = runner.message_hub.get_scalar('val/coco/bbox_mAP').current()
     out = tmp_path / 'predictions.pkl'
     metrics = evaluate(DET, work / 'epoch_1.pth', work, options, '--out',
-                   str(out))
+                       str(out))
     assert metrics['coco/bbox_mAP'] == validated
     assert {'coco/bbox_mAP_50', 'coco/segm_mAP'} <= set(metrics)
     assert 'Average Precision' in capsys.readouterr().out

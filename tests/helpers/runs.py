@@ -68,4 +68,4 @@ def train_then_test(config, options, checkpoint, work_dir):
     """Train, then test the named checkpoint of the work dir: metrics."""
     train(config, work_dir, options)
     return evaluate(config, osp.join(str(work_dir), checkpoint), work_dir,
-                options)
+                    options)

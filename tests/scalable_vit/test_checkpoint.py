@@ -139,4 +139,3 @@ def test_missing_and_unexpected_keys_are_named(official, tmp_path):
     msg = str(err.value)
     assert 'missing keys 1: stages.1.1.attn.k.weight' in msg
     assert 'unexpected keys 1: stages.1.1.attn.extra.weight' in msg
-

@@ -1,11 +1,8 @@
 """ScopeViT backbone: variants, shapes at any size, the unaligned-size
 semantics against the plain reference, dense-prediction options,
 initialisation and errors."""
-import importlib
-
 import pytest
 import torch
-from mmengine.registry import DefaultScope, init_default_scope
 from scope_vit.fixtures import (GENERAL_ARCH, TINY_ARCH, arch_from_official,
                                 randomize, to_official)
 from scope_vit.reference import reference_forward

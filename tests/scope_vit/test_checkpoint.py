@@ -232,4 +232,3 @@ def test_missing_and_unexpected_keys_are_named(official, tmp_path):
     message = str(err.value)
     assert 'missing keys 1: blocks2.1.gsda.attn.qkv.weight' in message
     assert 'unexpected keys 1: blocks2.1.gsda.attn.extra.weight' in message
-

@@ -35,7 +35,6 @@ import torch.nn as nn
 from benchmark_models import AUTHORS_FILES, MODELS, Reference
 
 
-
 def build_backbone(name: str, with_cp: bool = False) -> nn.Module:
     """A backbone of the table in benchmark_models.py."""
     if name not in MODELS:
