@@ -44,11 +44,10 @@ scopevit = dict(
         'scale': dict(decay_mult=0.),
         'norm': dict(decay_mult=0.)
     })
-# The quick start's backbone: XT with its stochastic depth, from scratch.
+# The quick start's backbone: XT (over T's complete entry), from scratch.
 scopevit['scratch_xt'] = dict(
-    backbone=dict(
-        scopevit['t']['backbone'],
-        arch='xt',
-        drop_path_rate=scopevit['xt']['backbone']['drop_path_rate'],
-        init_cfg=None),
+    backbone={
+        **scopevit['t']['backbone'],
+        **scopevit['xt']['backbone'], 'init_cfg': None
+    },
     channels=scopevit['xt']['channels'])
