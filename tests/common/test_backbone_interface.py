@@ -96,3 +96,63 @@ def test_missing_file_explains_where_weights_come_from(backbone):
         init_cfg=dict(type='Pretrained', checkpoint='checkpoints/nowhere.pth'))
     with pytest.raises(FileNotFoundError, match=BACKBONES[backbone][2]):
         model.init_weights()
+
+
+@pytest.mark.parametrize('backbone', NAMES)
+def test_one_number_where_a_list_per_stage_belongs(backbone):
+    cls, arch = BACKBONES[backbone][:2]
+    with pytest.raises(
+            ValueError,
+            match=rf'Custom {backbone} arch: embed_dims must be a list with '
+            'one value per stage, got 64'):
+        cls(arch=dict(arch, embed_dims=64))
+
+
+@pytest.mark.parametrize('backbone', NAMES)
+def test_an_ffn_without_hidden_channels_is_refused(backbone):
+    cls, arch = BACKBONES[backbone][:2]
+    ratio = [0.01, 4, 4, 4] if cls.arch_spec['mlp_ratios'].per_stage \
+        else 0.01
+    with pytest.raises(ValueError, match='an FFN without hidden channels'):
+        cls(arch=dict(arch, mlp_ratios=ratio))
+
+
+def five_stages(arch):
+    """``arch`` with its last stage repeated: a fifth stage, stride 64."""
+    return {
+        k: list(v) + [v[-1]] if isinstance(v, list) else v
+        for k, v in arch.items()
+    }
+
+
+@pytest.mark.parametrize('backbone', NAMES)
+def test_the_minimum_size_follows_the_number_of_stages(backbone):
+    cls, arch = BACKBONES[backbone][:2]
+    model = cls(arch=five_stages(arch), out_indices=(0, 1, 2, 3, 4)).eval()
+    assert model.min_input_size == 64
+    with pytest.raises(ValueError, match=r'at least 64x64 pixels'):
+        model(torch.randn(1, 3, 63, 80))
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, 64, 80))
+    assert [o.shape[-2:] for o in outs] == [(16, 20), (8, 10), (4, 5),
+                                            (2, 3), (1, 2)]
+
+
+@pytest.mark.parametrize('backbone', NAMES)
+def test_one_image_in_training_mode_at_the_minimum_size(backbone):
+    """A 1x1 last stage in training mode: a model with BatchNorms refuses it
+    with the way out named; norm_eval (or no BatchNorm at all) trains."""
+    cls, arch = BACKBONES[backbone][:2]
+    x = torch.randn(1, 3, 32, 32)
+    model = cls(arch=dict(arch)).train()
+    has_bn = any(
+        isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+        for m in model.modules())
+    if has_bn:
+        with pytest.raises(ValueError, match='more than one value per '
+                           'channel.*norm_eval=True'):
+            model(x)
+        model = cls(arch=dict(arch), norm_eval=True).train()
+    sum(o.sum() for o in model(x)).backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all()
+               for p in model.parameters())

@@ -265,3 +265,13 @@ def test_loading_a_classifier_reports_the_keys_left_out(
     n = len(model.state_dict())
     assert f'loaded {n}/{n} backbone keys' in out
     assert f"ignored {len(head)} keys (the classifier's head)" in out
+
+
+def test_the_minimum_size_covers_the_ssa_reductions():
+    """Stage 1 (stride 8) reducing by 8 needs ceil(H / 8) >= 8: 57 px."""
+    model = ScalableViT(dict(TINY_ARCH, sr_ratios=[8, 8, 2, 1])).eval()
+    assert model.min_input_size == 57
+    with pytest.raises(ValueError, match='at least 57x57 pixels'):
+        model(torch.randn(1, 3, 56, 64))
+    with torch.no_grad():
+        assert len(model(torch.randn(1, 3, 57, 64))) == 4

@@ -86,14 +86,19 @@ def _mssa(t, H, W, sd, p, heads, stride, split):
     return _linear(out, sd, p + 'proj'), m
 
 
+def log_coords(offsets):
+    """``sign(t) * log(1 + |t|)`` as float32 values (correctly rounded), as
+    the released buffer."""
+    return (torch.sign(offsets) * torch.log(1 + offsets.abs())).float()
+
+
 def rel_pos_table(sd, p, grid, dtype):
     """The bias MLP over the log-spaced offsets: T[(dy, dx)] (dict)."""
     dh, dw = grid
     offsets = torch.tensor([[dy, dx] for dy in range(-(dh - 1), dh)
                             for dx in range(-(dw - 1), dw)],
-                           dtype=torch.float32)
-    # log coordinates in float32, as the released buffer
-    coords = (torch.sign(offsets) * torch.log(1 + offsets.abs())).to(dtype)
+                           dtype=torch.float64)
+    coords = log_coords(offsets).to(dtype)
     hidden = F.relu(_linear(coords, sd, p + 'rel_pos.mlp.fc1'))
     table = _linear(hidden, sd, p + 'rel_pos.mlp.fc2')
     keys = [(dy, dx) for dy in range(-(dh - 1), dh)

@@ -136,8 +136,9 @@ def test_export_with_dynamic_height_and_width():
             refs = model(x)
         outs = exported(x)
         for a, b in zip(outs, refs):
-            assert a.shape == b.shape
-            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+            assert a.shape == b.shape  # float32: 1e-5 of the largest value
+            torch.testing.assert_close(
+                a, b, rtol=0, atol=1e-5 * b.abs().max().item())
 
 
 def test_onnx_export_with_dynamic_axes(tmp_path):

@@ -1,51 +1,149 @@
 """The dense-prediction interface every backbone of the package shares (as
 mmdet's Swin and mmpretrain's Twins have it): an ``arch_zoo`` plus custom
-arch dicts, ``out_indices``, ``frozen_stages``, ``norm_eval``,
-``init_cfg=dict(type='Pretrained', checkpoint=PATH_OR_URL)`` and input
-checks with clear errors."""
+arch dicts checked against a declarative table, ``out_indices``,
+``frozen_stages``, ``norm_eval``, ``drop_path_rate``, ``with_cp``,
+``init_cfg=dict(type='Pretrained', checkpoint=PATH_OR_URL)``, input checks
+with clear errors, the released initialisation and the stage loop."""
+import math
 from copy import deepcopy
 from numbers import Integral, Real
-from typing import Dict, Sequence
+from typing import Any, Callable, Dict, NamedTuple, Sequence
 
 import torch
+import torch.nn as nn
 from mmengine.model import BaseModule
+from mmengine.model.weight_init import (constant_init, normal_init,
+                                        trunc_normal_init)
 from torch.nn.modules.batchnorm import _BatchNorm
+
+from ...checkpoint import load_pretrained
+from ..bricks import contiguous_nchw, shape_generic
+
+REQUIRED = object()
+
+
+def is_int(value) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def is_number(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
 
 
 def check_rate(name: str, value) -> float:
     """A probability argument: a number in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, Real) \
-            or not 0 <= value < 1:
+    if not is_number(value) or not 0 <= value < 1:
         raise ValueError(f'{name} must be a number in [0, 1), got {value!r}.')
     return float(value)
 
 
-def check_positive(name: str, values, integer: bool = True, minimum=1):
-    """Every entry of ``values`` is an int (or a number) >= ``minimum``."""
-    kind = Integral if integer else Real
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, kind) \
-                or value < minimum:
-            what = 'integers' if integer else 'numbers'
-            raise ValueError(f'{name} must be {what} >= {minimum}, got '
-                             f'{list(values)}.')
-    return list(values)
+class ArchKey(NamedTuple):
+    """How one key of an arch dict is checked.
+
+    Attributes:
+        check: one stage's value (or the whole value when not
+            ``per_stage``) -> whether it is valid.
+        what: what a valid value is, for the error message.
+        per_stage: the value is a list with one entry per stage.
+        default: the value when the key is left out (``REQUIRED``: it may
+            not be).
+        normalise: valid value -> stored value.
+    """
+    check: Callable[[Any], bool]
+    what: str
+    per_stage: bool = True
+    default: Any = REQUIRED
+    normalise: Callable[[Any], Any] = deepcopy
+
+
+POSITIVE_INTS = ArchKey(lambda v: is_int(v) and v >= 1, 'integers >= 1')
+POSITIVE_NUMBERS = ArchKey(lambda v: is_number(v) and v > 0, 'numbers > 0')
+DEPTHS = POSITIVE_INTS._replace(
+    what='integers >= 1 (every stage needs at least one block)')
+
+
+def heads_divide_widths(name: str, arch: dict) -> None:
+    """Rule: every stage's width divides by its heads."""
+    for i, (dims, heads) in enumerate(zip(arch['embed_dims'],
+                                          arch['num_heads'])):
+        if dims % heads:
+            raise ValueError(
+                f'{name}: stage {i}: embed_dims {dims} is not divisible by '
+                f'num_heads {heads}.')
+
+
+def ffns_have_width(name: str, arch: dict) -> None:
+    """Rule: every FFN keeps at least one hidden channel,
+    ``int(embed_dims * mlp_ratio) >= 1`` (one ratio, or one per stage)."""
+    ratios = arch['mlp_ratios']
+    if not isinstance(ratios, (list, tuple)):
+        ratios = [ratios] * len(arch['embed_dims'])
+    for dims, ratio in zip(arch['embed_dims'], ratios):
+        if int(dims * ratio) < 1:
+            raise ValueError(
+                f'{name}: mlp_ratios {arch["mlp_ratios"]} leaves an FFN '
+                f'without hidden channels for embed_dims '
+                f'{arch["embed_dims"]} (int(embed_dims * mlp_ratio) must be '
+                'at least 1).')
 
 
 class PyramidBackbone(BaseModule):
-    """Base of the four-stage (strides 4, 8, 16, 32) backbones.
+    """Base of the pyramid backbones: a stem of stride :attr:`stem_stride`,
+    then stages that each downsample by :attr:`stage_stride` (4, 8, 16, 32
+    for four stages).
 
-    Subclasses set :attr:`arch_zoo` (names -> arch dicts),
-    :attr:`arch_keys` (the keys a custom dict must have, one value per
-    stage) and :attr:`optional_arch_keys` (key -> default), the
-    :attr:`key_map` of their released checkpoints, and implement
-    :meth:`_stage_modules` and :meth:`default_init`.
+    Subclasses set :attr:`arch_zoo` (names -> arch dicts), :attr:`arch_spec`
+    (arch key -> :class:`ArchKey`) and :attr:`arch_rules` (checks across
+    keys, ``(name, arch) -> None``), the :attr:`key_map` of their released
+    checkpoints, and implement :meth:`_stage_modules` and
+    :meth:`forward_stage`; their ``__init__`` calls this one, builds the
+    stages from ``self.arch_settings`` and ``self.drop_path_rates``, then
+    :meth:`_finish_init`.
+
+    Args:
+        arch (str | dict): A name of :attr:`arch_zoo` (any case) or a dict
+            of per-stage values (see the subclass).
+        in_channels (int): Input channels.
+        out_indices (Sequence[int]): Stages whose outputs are returned;
+            negative indices count from the end. Stages after the last of
+            them are not computed (their parameters get no gradient).
+        frozen_stages (int): -1 freezes nothing, 0 the stem, k >= 1 the stem
+            and stages 0..k-1.
+        drop_path_rate (float): Stochastic depth, in [0, 1), increasing
+            linearly from 0 over all blocks (:meth:`_drop_path_rates`).
+        with_cp (bool): Activation checkpointing.
+        norm_eval (bool): Keep every BatchNorm in eval mode in training.
     """
     arch_zoo: Dict[str, dict] = {}
-    arch_keys: tuple = ()
-    optional_arch_keys: dict = {}
+    arch_spec: Dict[str, ArchKey] = {}
+    arch_rules: tuple = (heads_divide_widths, ffns_have_width)
     key_map = None
-    min_input_size = 32  # the total stride
+    stem_stride = 4
+    stage_stride = 2
+
+    def __init__(self,
+                 arch,
+                 in_channels: int,
+                 out_indices: Sequence[int],
+                 frozen_stages: int,
+                 drop_path_rate: float,
+                 with_cp: bool,
+                 norm_eval: bool = False,
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.arch_settings = self.parse_arch(arch)
+        self.embed_dims = list(self.arch_settings['embed_dims'])
+        self.depths = list(self.arch_settings['depths'])
+        self.num_stages = len(self.depths)
+        if not is_int(in_channels) or in_channels < 1:
+            raise ValueError(
+                f'in_channels must be an integer >= 1, got {in_channels!r}.')
+        self.in_channels = in_channels
+        self._set_dense_options(out_indices, frozen_stages, norm_eval)
+        self.drop_path_rates = self._drop_path_rates(
+            check_rate('drop_path_rate', drop_path_rate), sum(self.depths))
+        self.with_cp = with_cp
+        self.min_input_size = self._min_input_size()
 
     # ------------------------------------------------------------ arguments
     @classmethod
@@ -54,50 +152,55 @@ class PyramidBackbone(BaseModule):
         a checked copy of the arch dict."""
         name = cls.__name__
         if isinstance(arch, str):
-            key = arch.lower()
-            if key not in cls.arch_zoo:
+            if arch.lower() not in cls.arch_zoo:
                 raise ValueError(
                     f'Unknown {name} arch {arch!r}. Valid archs: '
                     f'{sorted(cls.arch_zoo)}, or a dict with the keys '
-                    f'{list(cls.arch_keys)}.')
-            return deepcopy(cls.arch_zoo[key])
-        if not isinstance(arch, dict):
+                    f'{cls._required_keys()}.')
+            arch, name = cls.arch_zoo[arch.lower()], f'{name} arch {arch!r}'
+        elif isinstance(arch, dict):
+            name = f'Custom {name} arch'
+        else:
             raise TypeError(f'{name} arch must be a str or a dict, got '
                             f'{type(arch).__name__}.')
-        allowed = (*cls.arch_keys, *cls.optional_arch_keys)
-        missing = [k for k in cls.arch_keys if k not in arch]
-        extra = [k for k in arch if k not in allowed]
+        required = cls._required_keys()
+        missing = [k for k in required if k not in arch]
+        extra = [k for k in arch if k not in cls.arch_spec]
         if missing or extra:
+            optional = [k for k in cls.arch_spec if k not in required]
             raise ValueError(
-                f'Custom {name} arch: missing keys {missing}, unknown keys '
-                f'{extra}. A custom arch needs {list(cls.arch_keys)}'
-                + (f' and may set {list(cls.optional_arch_keys)}'
-                   if cls.optional_arch_keys else '') + '.')
-        lengths = {k: len(arch[k]) for k in cls.arch_keys}
+                f'{name}: missing keys {missing}, unknown keys {extra}. It '
+                f'needs {required}' +
+                (f' and may set {optional}' if optional else '') + '.')
+        parsed = {}
+        for key, spec in cls.arch_spec.items():
+            value = arch.get(key, spec.default)
+            entries = value if spec.per_stage else [value]
+            if spec.per_stage and not isinstance(value, (list, tuple)):
+                raise ValueError(
+                    f'{name}: {key} must be a list with one value per stage, '
+                    f'got {value!r}.')
+            if not all(spec.check(v) for v in entries):
+                raise ValueError(f'{name}: {key} must be {spec.what}, got '
+                                 f'{value!r}.')
+            parsed[key] = [spec.normalise(v) for v in entries] \
+                if spec.per_stage else spec.normalise(value)
+        lengths = {
+            k: len(v)
+            for k, v in parsed.items() if cls.arch_spec[k].per_stage
+        }
         if len(set(lengths.values())) != 1:
-            raise ValueError(f'Custom {name} arch: every entry needs one '
-                             f'value per stage; got lengths {lengths}.')
-        parsed = {k: list(arch[k]) for k in cls.arch_keys}
-        for key, default in cls.optional_arch_keys.items():
-            parsed[key] = deepcopy(arch.get(key, default))
-        check_positive(f'Custom {name} arch: depths (every stage needs at '
-                       'least one block)', parsed['depths'])
+            raise ValueError(f'{name}: every entry needs one value per '
+                             f'stage; got lengths {lengths}.')
+        for rule in cls.arch_rules:
+            rule(name, parsed)
         return parsed
 
-    def _set_arch(self, arch, in_channels: int) -> dict:
-        """Parse ``arch`` and set ``arch_settings``, ``embed_dims``,
-        ``depths``, ``num_stages`` and ``in_channels``."""
-        self.arch_settings = settings = self.parse_arch(arch)
-        self.embed_dims = list(settings['embed_dims'])
-        self.depths = list(settings['depths'])
-        self.num_stages = len(self.depths)
-        check_positive('in_channels', [in_channels])
-        self.in_channels = in_channels
-        return settings
+    @classmethod
+    def _required_keys(cls) -> list:
+        return [k for k, s in cls.arch_spec.items() if s.default is REQUIRED]
 
     def _set_dense_options(self, out_indices, frozen_stages, norm_eval):
-        """Check and store ``out_indices``, ``frozen_stages``, ``norm_eval``
-        (after ``self.num_stages`` is set)."""
         if isinstance(out_indices, int):
             out_indices = [out_indices]
         indices = []
@@ -111,16 +214,34 @@ class PyramidBackbone(BaseModule):
             raise ValueError('out_indices is empty: name at least one stage '
                              f'in [0, {self.num_stages - 1}].')
         self.out_indices = tuple(indices)
-        if isinstance(frozen_stages, bool) or not isinstance(
-                frozen_stages, int) or not \
-                -1 <= frozen_stages <= self.num_stages:
+        if not is_int(frozen_stages) or \
+                not -1 <= frozen_stages <= self.num_stages:
             raise ValueError(f'frozen_stages must be an int in [-1, '
                              f'{self.num_stages}], got {frozen_stages!r}.')
         self.frozen_stages = frozen_stages
         self.norm_eval = bool(norm_eval)
 
+    def _drop_path_rates(self, rate: float, total: int) -> list:
+        """Block k of ``total`` gets ``rate * k / (total - 1)``."""
+        return [rate * k / (total - 1) if total > 1 else 0.
+                for k in range(total)]
+
+    @property
+    def stage_strides(self) -> list:
+        return [
+            self.stem_stride * self.stage_stride**i
+            for i in range(self.num_stages)
+        ]
+
+    def _min_input_size(self) -> int:
+        """The smallest input side: the total stride (the last stage is then
+        one token wide). Subclasses raise it for what their stages need."""
+        return self.stage_strides[-1]
+
     def check_input(self, x: torch.Tensor) -> None:
-        """A (B, in_channels, H, W) batch, B >= 1, H and W >= 32."""
+        """A (B, in_channels, H, W) batch, B >= 1, H and W at least
+        :attr:`min_input_size`; in training, a BatchNorm must see more than
+        one value per channel."""
         name = type(self).__name__
         if not isinstance(x, torch.Tensor) or x.dim() != 4:
             shape = tuple(x.shape) if isinstance(x, torch.Tensor) else \
@@ -137,12 +258,28 @@ class PyramidBackbone(BaseModule):
         size = self.min_input_size
         if H < size or W < size:
             raise ValueError(
-                f'{name} needs inputs of at least {size}x{size} pixels (its '
-                f'total stride); got {H}x{W}. Resize or pad the image.')
+                f'{name} needs inputs of at least {size}x{size} pixels (the '
+                f'smallest size its {self.num_stages} stages take); got '
+                f'{H}x{W}. Resize or pad the image.')
+        if self.training and not shape_generic():
+            self._check_batch_statistics(B, H, W)
+
+    def _check_batch_statistics(self, B: int, H: int, W: int) -> None:
+        stride = self.stage_strides[max(self.out_indices)]
+        if B * math.ceil(H / stride) * math.ceil(W / stride) > 1:
+            return
+        if any(isinstance(m, _BatchNorm) and m.training
+               for m in self.modules()):
+            raise ValueError(
+                f'{type(self).__name__} in training mode got one image of '
+                f'{H}x{W}: its last stage is then 1x1, and a BatchNorm in '
+                'training mode needs more than one value per channel. Train '
+                f'with batches of 2 or more, inputs larger than {stride} '
+                'pixels a side, or norm_eval=True.')
 
     # ------------------------------------------------------- freeze / train
     def _stage_modules(self, i: int) -> list:
-        """The modules of stage ``i`` (its downsampling included)."""
+        """The modules of stage ``i`` (its downsampling first)."""
         raise NotImplementedError
 
     def _frozen_modules(self) -> list:
@@ -150,13 +287,10 @@ class PyramidBackbone(BaseModule):
         stem and stages 0..k-1."""
         if self.frozen_stages < 0:
             return []
-        modules = list(self._stem_modules())
+        modules = self._stage_modules(0)[:1]
         for i in range(self.frozen_stages):
             modules += self._stage_modules(i)
         return modules
-
-    def _stem_modules(self) -> list:
-        return self._stage_modules(0)[:1]
 
     def _freeze_stages(self):
         for module in self._frozen_modules():
@@ -175,14 +309,38 @@ class PyramidBackbone(BaseModule):
                     module.eval()
         return self
 
+    def _channels_last_convs(self):
+        """The convs that read channels-last activations (default: all)."""
+        return (m for m in self.modules() if isinstance(m, nn.Conv2d))
+
+    def _finish_init(self):
+        """After the stages are built: store the weights of the convs that
+        read channels-last activations channels-last too (their gradients
+        come out that way; equal strides are what DDP's gradient buckets
+        expect; same values and keys), and freeze :attr:`frozen_stages`."""
+        for conv in self._channels_last_convs():
+            conv.weight.data = conv.weight.data.clone(
+                memory_format=torch.channels_last)
+        self._freeze_stages()
+
     # ----------------------------------------------------------------- init
     def default_init(self):
-        """The released code's initialisation."""
+        """The released initialisation: Linear truncated normal (std
+        0.02), conv normal(0, sqrt(2 / fan_out)), biases 0, norm weights
+        1."""
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                trunc_normal_init(m, std=.02, bias=0.)
+            elif isinstance(m, (_BatchNorm, nn.LayerNorm)):
+                constant_init(m, 1., bias=0.)
+            elif isinstance(m, nn.Conv2d):
+                fan_out = m.kernel_size[0] * m.kernel_size[1] * \
+                    m.out_channels // m.groups
+                normal_init(m, 0., math.sqrt(2. / fan_out), bias=0.)
 
     def init_weights(self):
         init_cfg = self.init_cfg
         if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
-            from ...checkpoint import load_pretrained
             load_pretrained(self, init_cfg['checkpoint'],
                             init_cfg.get('prefix'))
         elif init_cfg is not None:
@@ -191,13 +349,20 @@ class PyramidBackbone(BaseModule):
             self.default_init()
         self._is_init = True
 
-    @staticmethod
-    def stage_sizes(size: Sequence[int], num_stages: int = 4) -> list:
-        """Stage map sizes of an (H, W) input: ceil(H / 4), then halving
-        with ceil."""
-        h, w = (-(-size[0] // 4), -(-size[1] // 4))
-        sizes = [(h, w)]
-        for _ in range(num_stages - 1):
-            h, w = -(-h // 2), -(-w // 2)
-            sizes.append((h, w))
-        return sizes
+    # -------------------------------------------------------------- forward
+    def forward_stage(self, i: int, x: torch.Tensor) -> torch.Tensor:
+        """Stage ``i``: the previous stage's NCHW output (the image for
+        ``i = 0``) -> this stage's (B, C_i, H_i, W_i), any memory format."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> tuple:
+        """(B, in_channels, H, W) -> tuple of contiguous (B, C_i, H_i, W_i),
+        one per entry of ``out_indices``."""
+        self.check_input(x)
+        outs = []
+        for i in range(max(self.out_indices) + 1):
+            x = self.forward_stage(i, x)
+            if i in self.out_indices:
+                # contiguous NCHW: ops such as mmcv's RoIAlign read raw memory
+                outs.append(contiguous_nchw(x))
+        return tuple(outs)

@@ -12,10 +12,11 @@ matmuls, as the released models' code does. It is used by FLOP counting
 is equivalent. Switch to it with :func:`reference_attention`.
 """
 from contextlib import contextmanager
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
+from mmengine.model import BaseModule
 
 _USE_REFERENCE = False
 
@@ -74,3 +75,48 @@ def multi_head_attention(q: torch.Tensor,
     if d_v < d_qk:
         out = out[..., :d_v]
     return out
+
+
+def head_dims(name: str, embed_dims: int, num_heads: int) -> int:
+    """Channels per head, ``embed_dims // num_heads``; ``name`` (the
+    attention) is named when the heads do not divide the width."""
+    if embed_dims % num_heads:
+        raise ValueError(f'{name}: embed_dims {embed_dims} is not divisible '
+                         f'by num_heads {num_heads}.')
+    return embed_dims // num_heads
+
+
+class QueryChunkedAttention(BaseModule):
+    """An attention of every token over a context shared by all queries,
+    which the inference path of :class:`PreNormBlock` can run chunk by
+    chunk of queries (:meth:`add_chunked`), so that the wide intermediates
+    of the queries stay small.
+
+    Subclasses implement :meth:`_context` and :meth:`_attend`.
+
+    Shapes: input and output (B, H, W, C), channels last.
+    """
+
+    def _context(self, x: torch.Tensor) -> Tuple[torch.Tensor, tuple]:
+        """(B, H, W, C) -> the query source of every token (B, H*W, C') and
+        the context every query attends to (e.g. keys and values)."""
+        raise NotImplementedError
+
+    def _attend(self, queries: torch.Tensor, *context) -> torch.Tensor:
+        """Projected output (B, n, C) of ``n`` tokens' query source."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        queries, context = self._context(x)
+        return self._attend(queries, *context).view(x.shape)
+
+    def add_chunked(self, out: torch.Tensor, x: torch.Tensor, chunk: int,
+                    scale=None) -> None:
+        """``out += scale(self(x))``, ``chunk`` queries at a time (``out``
+        (B, H, W, C), contiguous)."""
+        B, H, W, C = x.shape
+        queries, context = self._context(x)
+        targets = out.view(B, H * W, C).split(chunk, dim=1)
+        for query, target in zip(queries.split(chunk, dim=1), targets):
+            result = self._attend(query, *context)
+            target.add_(scale(result) if scale is not None else result)

@@ -9,6 +9,7 @@ from mmcv.cnn.bricks.drop import build_dropout
 from mmengine.model import BaseModule
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from .attention import QueryChunkedAttention
 from .execution import ExecutionPath, execution_path
 
 
@@ -70,9 +71,8 @@ class PreNormBlock(BaseModule):
     formula above (``with_cp`` recomputes the block in backward); without
     autograd (``INFERENCE``) both residuals are added in place and the FFN
     runs chunk by chunk of ``token_chunk`` tokens, so that its wide hidden
-    activation stays small and cache-resident. An attention may take part
-    in that by defining ``add_chunked(out, x, chunk, scale)``, which adds
-    ``scale(attn(x))`` into ``out`` chunk by chunk of queries.
+    activation stays small and cache-resident; so does a
+    :class:`QueryChunkedAttention`, chunk by chunk of queries.
 
     Args:
         with_cp (bool): Activation checkpointing of the block. BatchNorms
@@ -96,9 +96,8 @@ class PreNormBlock(BaseModule):
     def _inference(self, x: torch.Tensor, inplace: bool) -> torch.Tensor:
         out = x if inplace else x.clone()
         normed = self.norm1(x)
-        add_chunked = getattr(self.attn, 'add_chunked', None)
-        if add_chunked is not None:
-            add_chunked(out, normed, self.token_chunk, self.ls1)
+        if isinstance(self.attn, QueryChunkedAttention):
+            self.attn.add_chunked(out, normed, self.token_chunk, self.ls1)
         else:
             out.add_(self.ls1(self.attn(normed)))
         for chunk in out.view(-1, out.shape[-1]).split(self.token_chunk):

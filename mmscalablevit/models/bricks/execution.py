@@ -13,6 +13,11 @@ that every block, FFN and position encoding asks.
   in-place write would be baked into the graph.
 
 All three paths compute the same values (tested).
+
+Whether a tracer or exporter is running is asked in one place,
+:func:`shape_generic`: every module that must not branch on a size or
+write in place asks it (directly, or through :func:`execution_path` and
+the helpers of :mod:`.shapes`).
 """
 import enum
 

@@ -14,34 +14,33 @@ come from ordinary code and are avoided here:
   padding needs none (the output size is ``H`` by construction).
 
 Every helper computes exactly what its eager counterpart computes, and only
-takes the export-specific route while ``torch.export`` traces (so jit-based
-FLOP counters still see the eager operators).
+takes the export-specific route in shape-generic code
+(:func:`~.execution.shape_generic`) or, for :func:`may_be_one`, on symbolic
+sizes.
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.fx.experimental.symbolic_shapes import statically_known_true
 
 from .execution import shape_generic
 
 
-def _exporting() -> bool:
-    return torch.compiler.is_exporting()
-
-
 def may_be_one(*sizes) -> bool:
-    """True while ``torch.export`` traces and some size is not statically
-    known to exceed 1 (a symbolic size whose range includes 1). Never adds a
-    guard."""
-    if not _exporting():
-        return False
-    from torch.fx.experimental.symbolic_shapes import statically_known_true
-    return not all(statically_known_true(size > 1) for size in sizes)
+    """True if some size is symbolic (``torch.export``) and not statically
+    known to exceed 1. Never adds a guard."""
+    return not all(
+        statically_known_true(size > 1) for size in sizes
+        if isinstance(size, torch.SymInt))
 
 
 def crop(x: torch.Tensor, height, width) -> torch.Tensor:
     """The top-left ``height x width`` of a (B, H', W', C) map with
-    ``H' >= height``, ``W' >= width``; by negative padding, so that the
-    result's size is ``height x width`` without proving ``height <= H'``."""
+    ``H' >= height``, ``W' >= width``: a view in eager code; in
+    shape-generic code a copy by negative padding, so that the result's
+    size is ``height x width`` without proving ``height <= H'``."""
+    if not shape_generic():
+        return x[:, :height, :width]
     return F.pad(x, (0, 0, 0, width - x.shape[2], 0, height - x.shape[1]))
 
 
@@ -81,17 +80,17 @@ def same_conv(conv, x: torch.Tensor) -> torch.Tensor:
 
 def reshape(x: torch.Tensor, *shape) -> torch.Tensor:
     """``x.reshape(*shape)`` of a permuted tensor that the reshape copies
-    anyway; while exporting, an explicit contiguous copy then a view (the
-    view-or-copy decision of ``reshape`` asks whether sides are 1)."""
-    if _exporting():
+    anyway; in shape-generic code an explicit contiguous copy then a view
+    (the view-or-copy decision of ``reshape`` asks whether sides are 1)."""
+    if shape_generic():
         return x.clone(memory_format=torch.contiguous_format).view(*shape)
     return x.reshape(*shape)
 
 
 def contiguous_nchw(x: torch.Tensor) -> torch.Tensor:
-    """``x.contiguous()`` of an NCHW view; while exporting, a copy into the
-    contiguous format (which does not ask which sides are 1)."""
-    if _exporting():
+    """``x.contiguous()`` of an NCHW view; in shape-generic code a copy into
+    the contiguous format (which does not ask which sides are 1)."""
+    if shape_generic():
         return x.clone(memory_format=torch.contiguous_format)
     return x.contiguous()
 

@@ -1,7 +1,6 @@
 """ScalableViT backbone (Yang et al., ECCV 2022), numerically identical to the
 authors' released classification model and usable as a dense-prediction
 backbone in mmdet, mmsegmentation and mmpretrain."""
-import math
 from typing import Sequence
 
 import torch
@@ -9,17 +8,21 @@ import torch.nn as nn
 from mmcv.cnn import build_norm_layer
 from mmcv.cnn.bricks.transformer import PatchEmbed
 from mmengine.model import ModuleList
-from mmengine.model.weight_init import (constant_init, normal_init,
-                                        trunc_normal_init)
 
 from ....registry import register_model
 from ...bricks import (ExecutionPath, PreNormBlock, RecomputedActFFN,
-                       contiguous_nchw, drop_path_layer, execution_path)
-from ..base import PyramidBackbone, check_positive, check_rate
+                       drop_path_layer, execution_path)
+from ..base import (DEPTHS, POSITIVE_INTS, POSITIVE_NUMBERS, PyramidBackbone,
+                    check_rate)
 from .convert import KEY_MAP
 from .iwsa import IWSA
 from .peg import PEG
 from .ssa import SSA
+
+
+# what the released variants share: FFN ratios, SSA reductions, IWSA windows
+RELEASED_LAYOUT = dict(
+    mlp_ratios=[4, 4, 4, 4], sr_ratios=[8, 4, 2, 1], window_sizes=[7, 7, 7, 7])
 
 
 class ScalableViTBlock(PreNormBlock):
@@ -95,14 +98,13 @@ class ScalableViT(PyramidBackbone):
     their ImageNet weights load through the key map in ``convert.py`` (on
     the fly when ``init_cfg`` points at an official file).
 
-    Input sizes: any size of at least 32x32 pixels. The patch-embedding
-    convs set each stage's grid to their real output size
-    (``ceil(H / stride)``); IWSA pads q/k/v to whole windows after the
-    projection, masks the padded keys and crops the padded queries; SSA's
-    reduction drops rows/columns that do not fill a reduction cell, as the
-    released code does. On sizes whose stage grids are multiples of the
-    window (e.g. multiples of 224) nothing is padded and the outputs equal
-    the authors' model.
+    Input sizes: any size of at least 32x32 pixels (more where a custom
+    arch's SSA reductions need it: :attr:`min_input_size`); stage grids are
+    the convs' real output sizes (``ceil(H / stride)``), windows that do not
+    divide them are padded and masked (see :class:`IWSA`), SSA drops what
+    does not fill a reduction cell (see :class:`SSA`). On sizes whose stage
+    grids are multiples of the window (e.g. multiples of 224) the outputs
+    are the authors' model's.
 
     Args:
         arch (str | dict): ``'s'``/``'small'``, ``'b'``/``'base'``,
@@ -150,44 +152,31 @@ class ScalableViT(PyramidBackbone):
     Note:
         The backbone has no BatchNorm, so there is no ``norm_eval``.
     """
-    arch_keys = ('embed_dims', 'depths', 'num_heads', 'mlp_ratios',
-                 'sr_ratios', 'c_ratios', 'window_sizes')
+    arch_spec = {
+        'embed_dims': POSITIVE_INTS,
+        'depths': DEPTHS,
+        'num_heads': POSITIVE_INTS,
+        'mlp_ratios': POSITIVE_NUMBERS,
+        'sr_ratios': POSITIVE_INTS,
+        'c_ratios': POSITIVE_NUMBERS,
+        'window_sizes': POSITIVE_INTS,
+    }
     key_map = KEY_MAP
     arch_zoo = {
-        **dict.fromkeys(
-            ['s', 'small'], {
-                'embed_dims': [64, 128, 256, 512],
-                'depths': [2, 2, 20, 2],
-                'num_heads': [2, 4, 8, 16],
-                'mlp_ratios': [4, 4, 4, 4],
-                'sr_ratios': [8, 4, 2, 1],
-                'c_ratios': [1.25, 1.25, 1.25, 1],
-                'window_sizes': [7, 7, 7, 7]
-            }),
-        **dict.fromkeys(
-            ['b', 'base'], {
-                'embed_dims': [96, 192, 384, 768],
-                'depths': [2, 2, 14, 6],
-                'num_heads': [3, 6, 12, 24],
-                'mlp_ratios': [4, 4, 4, 4],
-                'sr_ratios': [8, 4, 2, 1],
-                'c_ratios': [2, 1.25, 1.25, 1],
-                'window_sizes': [7, 7, 7, 7]
-            }),
-        **dict.fromkeys(
-            ['l', 'large'], {
-                'embed_dims': [128, 256, 512, 1024],
-                'depths': [2, 6, 12, 4],
-                'num_heads': [4, 8, 16, 32],
-                'mlp_ratios': [4, 4, 4, 4],
-                'sr_ratios': [8, 4, 2, 1],
-                'c_ratios': [0.25, 0.5, 1, 1],
-                'window_sizes': [7, 7, 7, 7]
-            }),
+        **dict.fromkeys(['s', 'small'],
+                        dict(RELEASED_LAYOUT, embed_dims=[64, 128, 256, 512],
+                             depths=[2, 2, 20, 2], num_heads=[2, 4, 8, 16],
+                             c_ratios=[1.25, 1.25, 1.25, 1])),
+        **dict.fromkeys(['b', 'base'],
+                        dict(RELEASED_LAYOUT, embed_dims=[96, 192, 384, 768],
+                             depths=[2, 2, 14, 6], num_heads=[3, 6, 12, 24],
+                             c_ratios=[2, 1.25, 1.25, 1])),
+        **dict.fromkeys(['l', 'large'],
+                        dict(RELEASED_LAYOUT,
+                             embed_dims=[128, 256, 512, 1024],
+                             depths=[2, 6, 12, 4], num_heads=[4, 8, 16, 32],
+                             c_ratios=[0.25, 0.5, 1, 1])),
     }
-    # Strides of the stage-0 and later patch embeddings.
-    stem_stride = 4
-    stage_stride = 2
 
     def __init__(self,
                  arch='s',
@@ -203,20 +192,12 @@ class ScalableViT(PyramidBackbone):
                  frozen_stages: int = -1,
                  with_cp: bool = False,
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        settings = self._set_arch(arch, in_channels)
-        self._set_dense_options(out_indices, frozen_stages, False)
+        super().__init__(arch, in_channels, out_indices, frozen_stages,
+                         drop_path_rate, with_cp, init_cfg=init_cfg)
+        settings = self.arch_settings
         drop_rate = check_rate('drop_rate', drop_rate)
         attn_drop_rate = check_rate('attn_drop_rate', attn_drop_rate)
-        drop_path_rate = check_rate('drop_path_rate', drop_path_rate)
-        self.with_cp = with_cp
         self.final_norm = final_norm
-
-        total = sum(self.depths)
-        dpr = [
-            drop_path_rate * i / (total - 1) if total > 1 else 0.
-            for i in range(total)
-        ]
 
         self.patch_embeds = ModuleList()
         self.pos_drops = ModuleList()
@@ -251,7 +232,7 @@ class ScalableViT(PyramidBackbone):
                         qkv_bias=qkv_bias,
                         drop_rate=drop_rate,
                         attn_drop_rate=attn_drop_rate,
-                        drop_path_rate=dpr[block_idx + j],
+                        drop_path_rate=self.drop_path_rates[block_idx + j],
                         norm_cfg=norm_cfg,
                         act_cfg=act_cfg,
                         with_cp=with_cp))
@@ -261,27 +242,17 @@ class ScalableViT(PyramidBackbone):
             prev_dims = dims
         if final_norm:
             self.norm = build_norm_layer(norm_cfg, self.embed_dims[-1])[1]
-        self._channels_last_conv_weights()
-        self._freeze_stages()
+        self._finish_init()
 
     # ------------------------------------------------------------------ setup
-    @classmethod
-    def parse_arch(cls, arch) -> dict:
-        settings = super().parse_arch(arch)
-        if isinstance(arch, dict):
-            prefix = 'Custom ScalableViT arch: '
-            for key in ('embed_dims', 'num_heads', 'sr_ratios',
-                        'window_sizes'):
-                check_positive(prefix + key, settings[key])
-            for key in ('mlp_ratios', 'c_ratios'):
-                check_positive(
-                    prefix + key + ' (> 0)',
-                    settings[key],
-                    integer=False,
-                    minimum=1e-12)
-        return settings
+    def _min_input_size(self) -> int:
+        """SSA's reduction needs a full ``sr x sr`` cell: a stage of stride
+        s and reduction r needs ``ceil(side / s) >= r``."""
+        return max([super()._min_input_size()] + [
+            stride * (sr - 1) + 1 for stride, sr in zip(
+                self.stage_strides, self.arch_settings['sr_ratios'])
+        ])
 
-    # --------------------------------------------------------- freeze / init
     def _stage_modules(self, i: int):
         return [self.patch_embeds[i], self.stages[i], self.pos_block[i]]
 
@@ -291,28 +262,12 @@ class ScalableViT(PyramidBackbone):
             modules.append(self.norm)
         return modules
 
-    def _channels_last_conv_weights(self):
-        """The convs inside blocks and PEGs read channels-last activations,
-        so their weight gradients come out channels-last. Storing the
-        weights that way too (the same memory for these depthwise and 1x1
-        shapes, so no value or key changes) keeps every parameter's stride
-        equal to its gradient's, which DDP's gradient buckets expect."""
-        for module in (*self.stages.modules(), *self.pos_block.modules()):
-            if isinstance(module, nn.Conv2d):
-                module.weight.data = module.weight.data.clone(
-                    memory_format=torch.channels_last)
-
-    def default_init(self):
-        """Initialisation of the released training code."""
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                trunc_normal_init(m, std=.02, bias=0.)
-            elif isinstance(m, nn.LayerNorm):
-                constant_init(m, 1., bias=0.)
-            elif isinstance(m, nn.Conv2d):
-                fan_out = m.kernel_size[0] * m.kernel_size[1] * \
-                    m.out_channels // m.groups
-                normal_init(m, 0., math.sqrt(2. / fan_out), bias=0.)
+    def _channels_last_convs(self):
+        """The convs inside blocks and PEGs (the patch embeddings read
+        NCHW images and maps)."""
+        return (m for m in (*self.stages.modules(),
+                            *self.pos_block.modules())
+                if isinstance(m, nn.Conv2d))
 
     # ---------------------------------------------------------------- forward
     @staticmethod
@@ -326,22 +281,13 @@ class ScalableViT(PyramidBackbone):
         x = embed.projection(x).permute(0, 2, 3, 1)
         return x if embed.norm is None else embed.norm(x)
 
-    def forward(self, x: torch.Tensor) -> tuple:
-        """(B, in_channels, H, W) -> tuple of (B, C_i, H_i, W_i), one per
-        entry of ``out_indices``."""
-        self.check_input(x)
+    def forward_stage(self, i: int, x: torch.Tensor) -> torch.Tensor:
+        x = self.pos_drops[i](self._embed(self.patch_embeds[i], x))
         inference = execution_path(self) is ExecutionPath.INFERENCE
-        outs = []
-        for i in range(self.num_stages):
-            x = self.pos_drops[i](self._embed(self.patch_embeds[i], x))
-            for j, block in enumerate(self.stages[i]):
-                x = block(x, inplace=True)  # `x` is the backbone's own
-                if j == 0:  # the block's output is ours: in place if allowed
-                    x = self.pos_block[i](x, inplace=inference)
-            if i == self.num_stages - 1 and self.final_norm:
-                x = self.norm(x)
-            x = x.permute(0, 3, 1, 2)  # NCHW view of channels-last data
-            if i in self.out_indices:
-                # contiguous NCHW: ops such as mmcv's RoIAlign read raw memory
-                outs.append(contiguous_nchw(x))
-        return tuple(outs)
+        for j, block in enumerate(self.stages[i]):
+            x = block(x, inplace=True)  # `x` is the backbone's own
+            if j == 0:  # the block's output is ours: in place if allowed
+                x = self.pos_block[i](x, inplace=inference)
+        if i == self.num_stages - 1 and self.final_norm:
+            x = self.norm(x)
+        return x.permute(0, 3, 1, 2)  # NCHW view of channels-last data

@@ -10,7 +10,7 @@ identical.
 import re
 from collections import OrderedDict
 
-from ....checkpoint import KeyMap
+from ....checkpoint import CheckpointMismatchError, KeyMap
 
 # official key pattern -> this package's key
 _BACKBONE_RENAMES = [
@@ -59,7 +59,6 @@ class ScalableViTKeyMap(KeyMap):
             if key.startswith('head.'):
                 prefix = key[:len('head.0.')]
                 if prefix not in _HEAD_RENAMES:
-                    from ....checkpoint import CheckpointMismatchError
                     raise CheckpointMismatchError(
                         f'Unexpected head key {key!r}: the released '
                         'classifier has head.0 (Linear), head.1 (LayerNorm), '

@@ -5,17 +5,19 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from ...bricks import crop, multi_head_attention, reshape, shape_generic
+from ...bricks import (crop, head_dims, multi_head_attention, reshape,
+                       shape_generic)
 
 
-def _window_grid(size: int, window: int):
+def _window_grid(size, window: int, generic: bool):
     """Window extent, number of windows and bottom/right pad along one axis.
 
-    A map no larger than the window is one window of the map's own extent:
-    attending over it equals attending over a padded, masked window, which
-    is what the shape-generic path (tracing, export) computes instead.
+    A map no larger than the window is one window of the map's own extent
+    (attending over it equals attending over a padded, masked window). In
+    shape-generic code (``generic``) the size may be symbolic: windows are
+    always ``window`` wide, with pad amounts from integer arithmetic.
     """
-    if size <= window:
+    if not generic and size <= window:
         return size, 1, 0
     num = (size + window - 1) // window
     return window, num, num * window - size
@@ -55,15 +57,12 @@ class IWSA(BaseModule):
                  proj_drop: float = 0.,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        if embed_dims % num_heads:
-            raise ValueError(f'IWSA: embed_dims {embed_dims} is not divisible '
-                             f'by num_heads {num_heads}.')
+        self.head_dims = head_dims('IWSA', embed_dims, num_heads)
         if window_size < 2:
             raise ValueError('IWSA needs window_size >= 2 (a stage with '
                              'window size 1 uses SSA in every block).')
         self.embed_dims = embed_dims
         self.num_heads = num_heads
-        self.head_dims = embed_dims // num_heads
         self.window_size = window_size
         self.scale = self.head_dims**-0.5
         self.attn_drop = attn_drop
@@ -75,27 +74,35 @@ class IWSA(BaseModule):
         self.proj_drop = nn.Dropout(proj_drop)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if shape_generic():
-            return self._forward_generic(x)
         B, H, W, C = x.shape
         heads, dims = self.num_heads, self.head_dims
-        wh, nh, pad_h = _window_grid(H, self.window_size)
-        ww, nw, pad_w = _window_grid(W, self.window_size)
+        # traces and exports always pad and mask, so that the graph holds
+        # for every size; eager code skips both on aligned maps
+        generic = shape_generic()
+        wh, nh, pad_h = _window_grid(H, self.window_size, generic)
+        ww, nw, pad_w = _window_grid(W, self.window_size, generic)
         windows = B * nh * nw
-        padded = pad_h or pad_w
+        padded = generic or pad_h > 0 or pad_w > 0
         if padded:
             x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))
         # Window the C-channel input once and project there: q, k and v are
         # strided views of the projection, (B * windows, heads, wh * ww, d).
         x = x.view(B, nh, wh, nw, ww, C).transpose(2, 3)
-        qkv = self.qkv(x.reshape(windows, wh * ww, C))
+        qkv = self.qkv(reshape(x, windows, wh * ww, C))
         qkv = qkv.view(windows, wh * ww, 3, heads, dims)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
 
-        mask = None
+        mask = real = None
         if padded:
-            mask = self._padding_mask(H, W, wh, nh, ww, nw, q.dtype,
-                                      q.device).repeat(B, 1, 1, 1)
+            # (nh * wh, nw * ww): True on the tokens of the H x W map
+            real = (torch.arange(nh * wh, device=x.device) < H)[:, None] & \
+                (torch.arange(nw * ww, device=x.device) < W)[None, :]
+            mask = torch.zeros(real.shape, dtype=q.dtype, device=q.device)
+            mask = mask.masked_fill(~real, float('-inf'))
+            # -> (B * windows, 1, 1, wh * ww): -inf on padded keys
+            mask = reshape(
+                mask.view(nh, wh, nw, ww).transpose(1, 2).expand(
+                    B, nh, nw, wh, ww), windows, 1, 1, wh * ww)
         out = multi_head_attention(
             q,
             k,
@@ -109,73 +116,14 @@ class IWSA(BaseModule):
         # hold the projection bias) are zeroed, as the conv's own padding.
         v_map = self._to_map(qkv[:, :, 2], B, nh, nw, wh, ww, C)
         if padded:
-            v_map = F.pad(v_map[:, :H, :W], (0, 0, 0, pad_w, 0, pad_h))
+            v_map = v_map * real.to(v_map.dtype)[None, :, :, None]
         out = out + self.lim_func(v_map.permute(0, 3, 1, 2)).permute(
             0, 2, 3, 1)
         out = self.proj_drop(self.proj(out))
-        return out[:, :H, :W] if padded else out
-
-    def _forward_generic(self, x: torch.Tensor) -> torch.Tensor:
-        """The same computation for tracers and exporters, written so that
-        no Python branch depends on a size and ``torch.export`` needs no
-        guard on the sizes: the map is always padded to whole windows (by
-        ``ceil(H / 7) * 7 - H >= 0`` rows), padded keys are masked, padded
-        values are zeroed for the LIM by a multiplicative mask instead of a
-        crop and re-pad, and the result is cropped by negative padding."""
-        B, H, W, C = x.shape
-        heads, dims = self.num_heads, self.head_dims
-        ws = self.window_size
-        nh, nw = (H + ws - 1) // ws, (W + ws - 1) // ws
-        x = F.pad(x, (0, 0, 0, nw * ws - W, 0, nh * ws - H))
-        x = x.view(B, nh, ws, nw, ws, C).transpose(2, 3)
-        qkv = self.qkv(reshape(x, B * nh * nw, ws * ws, C))
-        qkv = qkv.view(B * nh * nw, ws * ws, 3, heads, dims)
-        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
-
-        real = self._real_tokens(H, W, nh, nw, ws, x.device)
-        # additive key mask (B * windows, 1, 1, ws * ws): -inf on padding
-        mask = torch.zeros(
-            real.shape, dtype=q.dtype, device=q.device).masked_fill(
-                ~real, float('-inf'))
-        mask = reshape(
-            mask.view(nh, ws, nw, ws).transpose(1, 2).expand(
-                B, nh, nw, ws, ws), B * nh * nw, 1, 1, ws * ws)
-        out = multi_head_attention(
-            q,
-            k,
-            v,
-            self.scale,
-            attn_mask=mask,
-            dropout_p=self.attn_drop if self.training else 0.)
-        out = self._to_map(out.transpose(1, 2), B, nh, nw, ws, ws, C)
-
-        v_map = self._to_map(qkv[:, :, 2], B, nh, nw, ws, ws, C)
-        v_map = v_map * real.to(v_map.dtype)[None, :, :, None]
-        out = out + self.lim_func(v_map.permute(0, 3, 1, 2)).permute(
-            0, 2, 3, 1)
-        out = self.proj_drop(self.proj(out))
-        return crop(out, H, W)
-
-    @staticmethod
-    def _real_tokens(H, W, nh, nw, ws, device):
-        """(nh * ws, nw * ws) bool: True on the tokens of the H x W map."""
-        rows = torch.arange(nh * ws, device=device) < H
-        cols = torch.arange(nw * ws, device=device) < W
-        return rows[:, None] & cols[None, :]
+        return crop(out, H, W) if padded else out
 
     @staticmethod
     def _to_map(windows, B, nh, nw, wh, ww, C):
         """(B * nh * nw, wh * ww, heads, d) -> (B, nh * wh, nw * ww, C)."""
         windows = windows.reshape(B, nh, nw, wh, ww, C)
         return reshape(windows.transpose(2, 3), B, nh * wh, nw * ww, C)
-
-    @staticmethod
-    def _padding_mask(H, W, wh, nh, ww, nw, dtype, device):
-        """Additive key mask (windows, 1, 1, wh*ww): -inf on padded tokens."""
-        rows = torch.arange(nh * wh, device=device) >= H
-        cols = torch.arange(nw * ww, device=device) >= W
-        padded = rows[:, None] | cols[None, :]
-        padded = padded.view(nh, wh, nw, ww).transpose(1, 2)
-        padded = padded.reshape(nh * nw, 1, 1, wh * ww)
-        return torch.zeros(padded.shape, dtype=dtype, device=device) \
-            .masked_fill(padded, float('-inf'))

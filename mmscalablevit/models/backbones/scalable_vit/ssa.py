@@ -3,13 +3,12 @@ channel-scaled context."""
 import torch
 import torch.nn as nn
 from mmcv.cnn import build_activation_layer, build_norm_layer
-from mmengine.model import BaseModule
 
-from ...bricks import (multi_head_attention, same_conv_channels_last,
-                       shape_generic)
+from ...bricks import (QueryChunkedAttention, head_dims, multi_head_attention,
+                       same_conv_channels_last, shape_generic)
 
 
-class SSA(BaseModule):
+class SSA(QueryChunkedAttention):
     """Scalable self-attention.
 
     With ``sr_ratio > 1`` the keys and values come from a reduced context:
@@ -50,12 +49,9 @@ class SSA(BaseModule):
                  act_cfg: dict = dict(type='GELU'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        if embed_dims % num_heads:
-            raise ValueError(f'SSA: embed_dims {embed_dims} is not divisible '
-                             f'by num_heads {num_heads}.')
+        self.head_dims = head_dims('SSA', embed_dims, num_heads)
         self.embed_dims = embed_dims
         self.num_heads = num_heads
-        self.head_dims = embed_dims // num_heads
         self.sr_ratio = sr_ratio
         self.scale = (self.head_dims * c_ratio)**-0.5
         self.attn_drop = attn_drop
@@ -89,9 +85,11 @@ class SSA(BaseModule):
         self.proj_drop = nn.Dropout(proj_drop)
 
     def _context(self, x: torch.Tensor):
-        """Keys and values (B, heads, N', d) from the normalised map."""
+        """Query source (B, H*W, C): the tokens; keys and values (B, heads,
+        N', d) from the normalised map."""
         B, H, W, C = x.shape
         heads = self.num_heads
+        queries = x.reshape(B, H * W, C)
         if self.sr_ratio > 1:
             if not shape_generic() and (H < self.sr_ratio
                                         or W < self.sr_ratio):
@@ -107,13 +105,11 @@ class SSA(BaseModule):
                             self.reduced_dims))
             k = self.k(ctx).view(B, -1, heads, self.reduced_dims // heads)
             v = self.v(ctx).view(B, -1, heads, self.head_dims)
-            return k.transpose(1, 2), v.transpose(1, 2)
+            return queries, (k.transpose(1, 2), v.transpose(1, 2))
         kv = self.kv(x).view(B, H * W, 2, heads, self.head_dims)
-        k, v = kv.permute(2, 0, 3, 1, 4).unbind(0)
-        return k, v
+        return queries, kv.permute(2, 0, 3, 1, 4).unbind(0)
 
     def _attend(self, x: torch.Tensor, k, v) -> torch.Tensor:
-        """Projected attention output (B, n, C) of the tokens x (B, n, C)."""
         B, n, C = x.shape
         q = self.q(x).view(B, n, self.num_heads, -1).transpose(1, 2)
         out = multi_head_attention(
@@ -123,20 +119,3 @@ class SSA(BaseModule):
             self.scale,
             dropout_p=self.attn_drop if self.training else 0.)
         return self.proj_drop(self.proj(out.transpose(1, 2).reshape(B, n, C)))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        B, H, W, C = x.shape
-        k, v = self._context(x)
-        return self._attend(x.reshape(B, H * W, C), k, v).view(B, H, W, C)
-
-    def add_chunked(self, out: torch.Tensor, x: torch.Tensor, chunk: int,
-                    scale=None):
-        """``out += scale(self(x))`` chunk by chunk of queries (inference;
-        see ``PreNormBlock``)."""
-        B, H, W, C = x.shape
-        k, v = self._context(x)
-        queries = x.reshape(B, H * W, C).split(chunk, dim=1)
-        targets = out.view(B, H * W, C).split(chunk, dim=1)
-        for query, target in zip(queries, targets):
-            result = self._attend(query, k, v)
-            target.add_(scale(result) if scale is not None else result)

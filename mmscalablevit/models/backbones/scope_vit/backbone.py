@@ -2,21 +2,17 @@
 Pattern Recognition 2024), numerically identical to the authors' released
 model and usable as a dense-prediction backbone in mmdet, mmsegmentation
 and mmpretrain."""
-import math
-from numbers import Integral, Real
 from typing import Sequence
 
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule, ModuleList
-from mmengine.model.weight_init import (constant_init, normal_init,
-                                        trunc_normal_init)
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from ....registry import register_model
-from ...bricks import (LayerScale, PreNormBlock, RecomputedActFFN,
-                       contiguous_nchw, conv_bn, dense, drop_path_layer)
-from ..base import PyramidBackbone, check_positive, check_rate
+from ...bricks import (LayerScale, PreNormBlock, RecomputedActFFN, conv_bn,
+                       dense, drop_path_layer)
+from ..base import (DEPTHS, POSITIVE_INTS, ArchKey, PyramidBackbone,
+                    ffns_have_width, heads_divide_widths, is_int, is_number)
 from .convert import KEY_MAP
 from .gsda import GSDA
 from .mssa import MSSA
@@ -125,6 +121,7 @@ class ConvPatchEmbed(nn.Module):
 
     def __init__(self, in_channels: int, embed_dims: int, stem: bool):
         super().__init__()
+        self.stem = stem
         if stem:
             hidden = embed_dims // 2
             self.projection = nn.Sequential(
@@ -139,14 +136,45 @@ class ConvPatchEmbed(nn.Module):
             self.norm = nn.BatchNorm2d(embed_dims)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if isinstance(self.projection, nn.Conv2d):
+        if not self.stem:
             return conv_bn(x, self.projection, self.norm, self)
         conv1, bn1, act, conv2, bn2 = self.projection
         return conv_bn(act(conv_bn(x, conv1, bn1, self)), conv2, bn2, self)
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
+# what the released variants share: heads, MSSA key/value strides and heads
+# per kernel (7, 5, 3), GSDA dilation
+RELEASED_LAYOUT = dict(
+    num_heads=[2, 4, 8, 16],
+    mssa_stride=[4, 2, 1, 1],
+    mssa_split=[[1, 1, 0], [2, 1, 1], [4, 3, 1], [8, 6, 2]],
+    gsda_dilation=[8, 8, 8, 8])
+
+
+def _dilation(value):
+    """A GSDA dilation: an int or a (Dh, Dw) pair (a one-entry list is its
+    int); None if it is neither."""
+    pair = tuple(value) if isinstance(value, (list, tuple)) else (value, )
+    if len(pair) not in (1, 2) or not all(is_int(d) and d >= 1 for d in pair):
+        return None
+    return pair[0] if len(pair) == 1 else pair
+
+
+def _stem_has_width(name: str, arch: dict) -> None:
+    if arch['embed_dims'][0] < 2:
+        raise ValueError(
+            f'{name}: embed_dims[0] must be at least 2 (the stem has '
+            f'embed_dims[0] // 2 channels), got {arch["embed_dims"]}.')
+
+
+def _splits_add_up(name: str, arch: dict) -> None:
+    for i, (split, heads) in enumerate(zip(arch['mssa_split'],
+                                           arch['num_heads'])):
+        if sum(split) != heads:
+            raise ValueError(
+                f'{name}: mssa_split[{i}] = {split} adds up to {sum(split)} '
+                f'heads, but stage {i} has num_heads {heads}: the split must '
+                'add up to the heads.')
 
 
 @register_model
@@ -170,19 +198,11 @@ class ScopeViT(PyramidBackbone):
     (a timm training checkpoint; pass the URL or the downloaded file as
     ``init_cfg=dict(type='Pretrained', checkpoint=...)``).
 
-    Input sizes: any size of at least 32x32 pixels. The stage maps are
-    ``ceil(H / 4) x ceil(W / 4)``, then halved with ceil (the convs' own
-    output sizes). MSSA runs at any size (its convs pad, its attention is
-    global). GSDA groups the tokens of a stage in ``P x Q`` dilated groups,
-    ``P = ceil(H_i / 8)``, ``Q = ceil(W_i / 8)``; where a side is not a
-    multiple of 8 the groups at the end of the grid hold fewer tokens:
-    each group attends over its real tokens only, with the bias of their
-    grid offsets (implemented by padding, a ``-inf`` key mask after the
-    bias, and cropping; see :class:`GSDA`). The released code only runs
-    when every stage map is a multiple of the dilation, i.e. input sides in
-    {256k - 3, ..., 256k} (so not at 224, nor at the usual detection and
-    segmentation sizes); there the outputs equal the authors' model, and
-    nothing is padded.
+    Input sizes: any size of at least 32x32 pixels (stage maps
+    ``ceil(H / 4)``, then halved with ceil); where a stage map is not a
+    multiple of the dilation, GSDA's groups hold fewer tokens (see
+    :class:`GSDA`). Where the released code runs (input sides in
+    {256k - 3, ..., 256k}), the outputs are its outputs.
 
     Args:
         arch (str | dict): ``'xt'``/``'x-tiny'``/``'xtiny'``,
@@ -228,56 +248,46 @@ class ScopeViT(PyramidBackbone):
 
     Note:
         BatchNorms in training mode need more than one value per channel:
-        train with batches of two or more, or inputs of at least 64x64
-        (stage 4 is then at least 2x2), or use ``norm_eval``.
-
-    Note:
-        Traces and exports see a graph that is valid for every input size:
-        ``torch.onnx.export(..., dynamic_axes={'x': {2: 'H', 3: 'W'}})``
-        works, and so does ``torch.export.export`` with ``Dim`` H and W from
-        33 up under ``torch.fx.experimental._config.patch(
-        backed_size_oblivious=True)`` (without it torch specialises on the
-        group counts that are 1 for the example input; at 32 a 1x1 stage-4
-        map fixes the convolutions' memory format).
+        one image whose last stage is 1x1 (32x32) is refused; train with
+        batches of two or more, larger inputs, or ``norm_eval``.
+        Traces and exports are valid for every input size (see
+        :mod:`mmscalablevit.deployment`).
     """
-    arch_keys = ('embed_dims', 'depths', 'num_heads', 'mssa_stride',
-                 'mssa_split', 'gsda_dilation')
-    optional_arch_keys = {'mlp_ratios': 4.0}
-    key_map = KEY_MAP
-    _split = [[1, 1, 0], [2, 1, 1], [4, 3, 1], [8, 6, 2]]
-    arch_zoo = {
-        **dict.fromkeys(
-            ['xt', 'x-tiny', 'xtiny'], {
-                'embed_dims': [32, 64, 128, 256],
-                'depths': [1, 2, 4, 1],
-                'num_heads': [2, 4, 8, 16],
-                'mssa_stride': [4, 2, 1, 1],
-                'mssa_split': _split,
-                'gsda_dilation': [8, 8, 8, 8],
-                'mlp_ratios': 4.0
-            }),
-        **dict.fromkeys(
-            ['t', 'tiny'], {
-                'embed_dims': [32, 64, 128, 256],
-                'depths': [2, 2, 5, 2],
-                'num_heads': [2, 4, 8, 16],
-                'mssa_stride': [4, 2, 1, 1],
-                'mssa_split': _split,
-                'gsda_dilation': [8, 8, 8, 8],
-                'mlp_ratios': 4.0
-            }),
-        **dict.fromkeys(
-            ['s', 'small'], {
-                'embed_dims': [64, 128, 256, 512],
-                'depths': [1, 2, 3, 1],
-                'num_heads': [2, 4, 8, 16],
-                'mssa_stride': [4, 2, 1, 1],
-                'mssa_split': _split,
-                'gsda_dilation': [8, 8, 8, 8],
-                'mlp_ratios': 4.0
-            }),
+    arch_spec = {
+        'embed_dims': POSITIVE_INTS,
+        'depths': DEPTHS,
+        'num_heads': POSITIVE_INTS,
+        'mssa_stride': POSITIVE_INTS,
+        'mssa_split': ArchKey(
+            lambda v: isinstance(v, (list, tuple)) and len(v) == 3 and all(
+                is_int(n) and n >= 0 for n in v),
+            'three non-negative integers per stage: the heads whose '
+            'keys/values come from the 7x7, 5x5 and 3x3 convs',
+            normalise=list),
+        'gsda_dilation': ArchKey(
+            lambda v: _dilation(v) is not None,
+            'positive integers or (Dh, Dw) pairs of them',
+            normalise=_dilation),
+        'mlp_ratios': ArchKey(
+            lambda v: is_number(v) and v > 0,
+            'one positive number for all stages (the FFN width / C)',
+            per_stage=False,
+            default=4.0),
     }
-    del _split
+    arch_rules = (_stem_has_width, heads_divide_widths, _splits_add_up,
+                  ffns_have_width)
+    key_map = KEY_MAP
+    arch_zoo = {
+        **dict.fromkeys(['xt', 'x-tiny', 'xtiny'],
+                        dict(RELEASED_LAYOUT, embed_dims=[32, 64, 128, 256],
+                             depths=[1, 2, 4, 1])),
+        **dict.fromkeys(['t', 'tiny'],
+                        dict(RELEASED_LAYOUT, embed_dims=[32, 64, 128, 256],
+                             depths=[2, 2, 5, 2])),
+        **dict.fromkeys(['s', 'small'],
+                        dict(RELEASED_LAYOUT, embed_dims=[64, 128, 256, 512],
+                             depths=[1, 2, 3, 1])),
+    }
 
     def __init__(self,
                  arch='t',
@@ -288,14 +298,9 @@ class ScopeViT(PyramidBackbone):
                  norm_eval: bool = False,
                  with_cp: bool = False,
                  init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        settings = self._set_arch(arch, in_channels)
-        self._set_dense_options(out_indices, frozen_stages, norm_eval)
-        drop_path_rate = check_rate('drop_path_rate', drop_path_rate)
-        self.with_cp = with_cp
-
-        total = sum(self.depths)
-        dpr = torch.linspace(0, drop_path_rate, total).tolist()
+        super().__init__(arch, in_channels, out_indices, frozen_stages,
+                         drop_path_rate, with_cp, norm_eval, init_cfg)
+        settings = self.arch_settings
         prev_dims, block_idx = in_channels, 0
         for i, dims in enumerate(self.embed_dims):
             self.add_module(f'patch_embed{i + 1}',
@@ -310,75 +315,19 @@ class ScopeViT(PyramidBackbone):
                         settings['mssa_split'][i],
                         settings['gsda_dilation'][i],
                         mlp_ratio=settings['mlp_ratios'],
-                        drop_path_rate=dpr[block_idx + j],
+                        drop_path_rate=self.drop_path_rates[block_idx + j],
                         with_cp=with_cp) for j in range(self.depths[i])
                 ]))
             self.add_module(f'norm{i + 1}', nn.BatchNorm2d(dims))
             block_idx += self.depths[i]
             prev_dims = dims
-        self._channels_last_conv_weights()
-        self._freeze_stages()
+        self._finish_init()
 
-    # ------------------------------------------------------------------ setup
-    @classmethod
-    def parse_arch(cls, arch) -> dict:
-        settings = super().parse_arch(arch)
-        if not isinstance(arch, dict):
-            return settings
-        prefix = 'Custom ScopeViT arch: '
-        for key in ('embed_dims', 'num_heads', 'mssa_stride'):
-            check_positive(prefix + key, settings[key])
-        if settings['embed_dims'][0] < 2:
-            raise ValueError(
-                f'{prefix}embed_dims[0] must be at least 2 (the stem has '
-                f'embed_dims[0] // 2 channels), got {settings["embed_dims"]}.')
-        for i, (dims, heads) in enumerate(
-                zip(settings['embed_dims'], settings['num_heads'])):
-            if dims % heads:
-                raise ValueError(
-                    f'{prefix}stage {i}: embed_dims {dims} is not divisible '
-                    f'by num_heads {heads}.')
-        dilations = []
-        for value in settings['gsda_dilation']:
-            pair = list(value) if isinstance(value, (list, tuple)) else \
-                [value]
-            if len(pair) not in (1, 2) or not all(
-                    _is_int(d) and d >= 1 for d in pair):
-                raise ValueError(
-                    f'{prefix}gsda_dilation entries must be positive '
-                    'integers or (Dh, Dw) pairs of them, got '
-                    f'{settings["gsda_dilation"]}.')
-            dilations.append(value if len(pair) == 1 else tuple(pair))
-        settings['gsda_dilation'] = dilations
-        splits = []
-        for i, (split, heads) in enumerate(
-                zip(settings['mssa_split'], settings['num_heads'])):
-            if not isinstance(split, (list, tuple)) or len(split) != 3 \
-                    or not all(_is_int(n) and n >= 0 for n in split):
-                raise ValueError(
-                    f'{prefix}mssa_split[{i}] = {split!r} must be three '
-                    'non-negative integers: the heads whose keys/values '
-                    'come from the 7x7, 5x5 and 3x3 convs.')
-            if sum(split) != heads:
-                raise ValueError(
-                    f'{prefix}mssa_split[{i}] = {list(split)} adds up to '
-                    f'{sum(split)} heads, but stage {i} has num_heads '
-                    f'{heads}: the split must add up to the heads.')
-            splits.append(list(split))
-        settings['mssa_split'] = splits
-        ratio = settings['mlp_ratios']
-        if isinstance(ratio, bool) or not isinstance(ratio, Real) \
-                or ratio <= 0:
-            raise ValueError(
-                f'{prefix}mlp_ratios must be one positive number for all '
-                f'stages (the FFN width / C), got {ratio!r}.')
-        if any(int(dims * ratio) < 1 for dims in settings['embed_dims']):
-            raise ValueError(
-                f'{prefix}mlp_ratios {ratio} leaves an FFN without hidden '
-                f'channels for embed_dims {settings["embed_dims"]}.')
-        return settings
+    def _drop_path_rates(self, rate: float, total: int) -> list:
+        """The released code's ``torch.linspace(0, rate, total)`` (float32
+        values)."""
+        return torch.linspace(0, rate, total).tolist()
 
-    # --------------------------------------------------------- freeze / init
     def _stage_modules(self, i: int) -> list:
         return [
             getattr(self, f'patch_embed{i + 1}'),
@@ -386,46 +335,12 @@ class ScopeViT(PyramidBackbone):
             getattr(self, f'norm{i + 1}')
         ]
 
-    def _channels_last_conv_weights(self):
-        """The convs read channels-last activations (the input is made
-        channels-last, and blocks work on (B, H, W, C) maps), so their
-        weight gradients come out channels-last. Storing the weights that
-        way too (values and keys unchanged) keeps every parameter's stride
-        equal to its gradient's, which DDP's gradient buckets expect."""
-        for module in self.modules():
-            if isinstance(module, nn.Conv2d):
-                module.weight.data = module.weight.data.clone(
-                    memory_format=torch.channels_last)
-
-    def default_init(self):
-        """Initialisation of the released classifier: Linear truncated
-        normal (std 0.02), conv normal(0, sqrt(2 / fan_out)), biases 0,
-        BatchNorm/LayerNorm weight 1 and bias 0; LayerScale stays 1e-6."""
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                trunc_normal_init(m, std=.02, bias=0.)
-            elif isinstance(m, (_BatchNorm, nn.LayerNorm)):
-                constant_init(m, 1., bias=0.)
-            elif isinstance(m, nn.Conv2d):
-                fan_out = m.kernel_size[0] * m.kernel_size[1] * \
-                    m.out_channels // m.groups
-                normal_init(m, 0., math.sqrt(2. / fan_out), bias=0.)
-
-    # ---------------------------------------------------------------- forward
-    def forward(self, x: torch.Tensor) -> tuple:
-        """(B, in_channels, H, W) -> tuple of (B, C_i, H_i, W_i), one per
-        entry of ``out_indices``."""
-        self.check_input(x)
-        x = x.contiguous(memory_format=torch.channels_last)
-        outs = []
-        for i in range(max(self.out_indices) + 1):
-            patch_embed, blocks, norm = self._stage_modules(i)
-            # (B, H, W, C) tokens; our own tensor, so blocks may write in it
-            x = dense(patch_embed(x).permute(0, 2, 3, 1))
-            for block in blocks:
-                x = block(x, inplace=True)
-            x = norm(x.permute(0, 3, 1, 2))  # NCHW view of channels-last data
-            if i in self.out_indices:
-                # contiguous NCHW: ops such as mmcv's RoIAlign read raw memory
-                outs.append(contiguous_nchw(x))
-        return tuple(outs)
+    def forward_stage(self, i: int, x: torch.Tensor) -> torch.Tensor:
+        patch_embed, blocks, norm = self._stage_modules(i)
+        if i == 0:  # every conv reads channels-last maps
+            x = x.contiguous(memory_format=torch.channels_last)
+        # (B, H, W, C) tokens; our own tensor, so blocks may write in it
+        x = dense(patch_embed(x).permute(0, 2, 3, 1))
+        for block in blocks:
+            x = block(x, inplace=True)
+        return norm(x.permute(0, 3, 1, 2))  # NCHW view of channels-last data

@@ -17,7 +17,7 @@ names). The classifier's ``head`` (Linear) becomes mmpretrain's
 import re
 from collections import OrderedDict
 
-from ....checkpoint import KeyMap
+from ....checkpoint import CheckpointMismatchError, KeyMap
 
 _BLOCK_MLP = re.compile(r'\.(mssa|gsda)\.mlp\.fc([12])\.')
 _FFN = {'1': 'ffn.layers.0.0.', '2': 'ffn.layers.1.'}
@@ -44,7 +44,6 @@ class ScopeViTKeyMap(KeyMap):
         for key, value in state_dict.items():
             if key.startswith('head.'):
                 if key not in ('head.weight', 'head.bias'):
-                    from ....checkpoint import CheckpointMismatchError
                     raise CheckpointMismatchError(
                         f'Unexpected head key {key!r}: the released '
                         'classifier has one Linear head (head.weight, '

@@ -7,8 +7,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 
-from ...bricks import (ExecutionPath, dense, execution_path,
-                       multi_head_attention)
+from ...bricks import dense, head_dims, multi_head_attention, shape_generic
 
 
 def _pair(value) -> Tuple[int, int]:
@@ -40,8 +39,8 @@ class RelPosMlp(BaseModule):
     0.125 - active in training, as released - and Linear(512, heads)) maps
     each of the ``(2Dh - 1)(2Dw - 1)`` offsets to one bias per head. The
     coordinates and the offset index are non-persistent buffers (no
-    state-dict keys); the coordinates are computed in float32 and follow
-    the module's dtype, as in the released model.
+    state-dict keys); the coordinates are float32 values (correctly
+    rounded) that follow the module's dtype, as in the released model.
 
     Args:
         grid (tuple[int, int]): ``(Dh, Dw)``.
@@ -65,12 +64,16 @@ class RelPosMlp(BaseModule):
         dh, dw = grid
         offsets = torch.stack(
             torch.meshgrid(
-                torch.arange(-(dh - 1), dh).to(torch.float32),
-                torch.arange(-(dw - 1), dw).to(torch.float32),
+                torch.arange(-(dh - 1), dh).to(torch.float64),
+                torch.arange(-(dw - 1), dw).to(torch.float64),
                 indexing='ij')).permute(1, 2, 0).contiguous()
+        # float32 values of the float64 logs: correctly rounded on every
+        # CPU (float32 log itself differs by an ulp between vector
+        # implementations, e.g. for log(7))
         self.register_buffer(
             'rel_coords_log',
-            (torch.sign(offsets) * torch.log(1.0 + offsets.abs())).view(-1, 2),
+            (torch.sign(offsets) * torch.log(1.0 + offsets.abs())).view(
+                -1, 2).to(torch.float32),
             persistent=False)
         ky, kx = torch.meshgrid(
             torch.arange(dh), torch.arange(dw), indexing='ij')
@@ -111,9 +114,9 @@ class GSDA(BaseModule):
     A map smaller than the dilation (``P = 1``) is one group: global
     attention with the relative-position bias. On multiples of the
     dilation nothing is padded or masked and the result is the released
-    model's. Traced and exported graphs (the ``PLAIN`` execution path)
-    always pad and mask, with pad amounts computed arithmetically, so that
-    they are valid for every input size.
+    model's. Traced and exported graphs (:func:`shape_generic`) always pad
+    and mask, with pad amounts computed arithmetically, so that they are
+    valid for every input size.
 
     Args:
         embed_dims (int): Channels C.
@@ -134,12 +137,9 @@ class GSDA(BaseModule):
                  rel_pos_drop: float = 0.125,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        if embed_dims % num_heads:
-            raise ValueError(f'GSDA: embed_dims {embed_dims} is not '
-                             f'divisible by num_heads {num_heads}.')
+        self.head_dims = head_dims('GSDA', embed_dims, num_heads)
         self.embed_dims = embed_dims
         self.num_heads = num_heads
-        self.head_dims = embed_dims // num_heads
         self.dilation = _pair(dilation)
         self.scale = self.head_dims**-0.5
         self.qkv = nn.Linear(embed_dims, embed_dims * 3, bias=False)
@@ -155,11 +155,9 @@ class GSDA(BaseModule):
         # arithmetic, valid for symbolic sizes too
         P, Q = (H + dh - 1) // dh, (W + dw - 1) // dw
         pad_h, pad_w = dh * P - H, dw * Q - W
-        # The PLAIN path (eval with autograd, traces and exports) always pads
-        # and masks, so that a traced graph holds for every size; the other
-        # paths skip both on aligned maps.
-        padded = execution_path(self) is ExecutionPath.PLAIN \
-            or pad_h > 0 or pad_w > 0
+        # traces and exports always pad and mask, so that the graph holds
+        # for every size; eager code skips both on aligned maps
+        padded = shape_generic() or pad_h > 0 or pad_w > 0
         if padded:
             x = F.pad(x, (0, 0, 0, pad_w, 0, pad_h))
         groups = P * Q

@@ -5,9 +5,9 @@ from typing import Sequence
 
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModule
 
-from ...bricks import conv_bn, dense, multi_head_attention, same_conv
+from ...bricks import (QueryChunkedAttention, conv_bn, dense, head_dims,
+                       multi_head_attention, same_conv)
 
 # kernel sizes of the large / medium / small key-value embeddings
 KERNELS = (7, 5, 3)
@@ -115,7 +115,7 @@ class MultiScaleEmbed(nn.Module):
         return same_conv(conv, part) if conv.stride == (1, 1) else conv(part)
 
 
-class MSSA(BaseModule):
+class MSSA(QueryChunkedAttention):
     """Multi-scale self-attention.
 
     The (normalised) token map goes through the CPE of
@@ -145,9 +145,7 @@ class MSSA(BaseModule):
                  stride: int,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        if embed_dims % num_heads:
-            raise ValueError(f'MSSA: embed_dims {embed_dims} is not '
-                             f'divisible by num_heads {num_heads}.')
+        self.head_dims = head_dims('MSSA', embed_dims, num_heads)
         if len(split) != 3 or any(n < 0 for n in split) \
                 or sum(split) != num_heads:
             raise ValueError(
@@ -156,7 +154,6 @@ class MSSA(BaseModule):
                 f'{num_heads}.')
         self.embed_dims = embed_dims
         self.num_heads = num_heads
-        self.head_dims = embed_dims // num_heads
         self.scale = self.head_dims**-0.5
         self.mspe = MultiScaleEmbed(embed_dims, self.head_dims, split, stride)
         self.query = nn.Linear(embed_dims, embed_dims, bias=False)
@@ -164,36 +161,18 @@ class MSSA(BaseModule):
         self.proj = nn.Linear(embed_dims, embed_dims)
 
     def _context(self, x: torch.Tensor):
-        """The query source (B, H*W, C) and keys/values (B, heads, M, d)."""
+        """Query source (B, H*W, C): the CPE output; keys and values (B,
+        heads, M, d) from its multi-kernel embedding."""
         B, H, W, C = x.shape
         y, kv_map = self.mspe(x.permute(0, 3, 1, 2))
         kv = self.key_value(dense(kv_map.permute(0, 2, 3, 1)).view(B, -1, C))
         kv = kv.view(B, -1, 2, self.num_heads, self.head_dims)
         k, v = kv.permute(2, 0, 3, 1, 4).unbind(0)
-        return dense(y.permute(0, 2, 3, 1)).view(B, H * W, C), k, v
+        return dense(y.permute(0, 2, 3, 1)).view(B, H * W, C), (k, v)
 
     def _attend(self, y: torch.Tensor, k: torch.Tensor,
                 v: torch.Tensor) -> torch.Tensor:
-        """Projected attention output (B, n, C) of the query tokens y."""
         B, n, C = y.shape
         q = self.query(y).view(B, n, self.num_heads, -1).transpose(1, 2)
         out = multi_head_attention(q, k, v, self.scale)
         return self.proj(dense(out.transpose(1, 2)).view(B, n, C))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y, k, v = self._context(x)
-        return self._attend(y, k, v).view(x.shape)
-
-    def add_chunked(self,
-                    out: torch.Tensor,
-                    x: torch.Tensor,
-                    chunk: int,
-                    scale=None):
-        """``out += scale(self(x))`` chunk by chunk of queries (inference;
-        see ``PreNormBlock``)."""
-        B, H, W, C = x.shape
-        y, k, v = self._context(x)
-        targets = out.view(B, H * W, C).split(chunk, dim=1)
-        for query, target in zip(y.split(chunk, dim=1), targets):
-            result = self._attend(query, k, v)
-            target.add_(scale(result) if scale is not None else result)
