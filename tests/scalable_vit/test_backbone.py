@@ -152,8 +152,8 @@ def test_drop_path_schedule_is_linear_over_all_blocks():
         0. if isinstance(b.drop_path, torch.nn.Identity) else
         b.drop_path.drop_prob for s in model.stages for b in s
     ]
-    expected = torch.linspace(0, 0.35, 8).tolist()
-    assert rates == pytest.approx(expected)
+    # the released code's float32 values
+    assert rates == torch.linspace(0, 0.35, 8).tolist()
 
 
 def test_attention_types_alternate_from_iwsa():

@@ -33,36 +33,6 @@ GENERAL_ARCH = dict(
     gsda_dilation=[(4, 8), 3, (2, 5), 1],
     mlp_ratios=2.5)
 
-# The machine that made the fixture computed float32 log(7) one ulp above
-# the correctly rounded value (its vector log is accurate to an ulp) and
-# every other log(1 + n), n < 8, exactly. A least-squares fit of those eight
-# values to the fixture's float64 outputs gives +1.0000 ulp for log(7) and
-# below 1e-7 ulp for the rest; with that one value the outputs agree to
-# 2e-14. The float64 parity tests use the fixture machine's value.
-LOG7 = torch.log(torch.tensor(7., dtype=torch.float64)).float()
-FIXTURE_LOG7 = torch.nextafter(LOG7, torch.tensor(float('inf')))
-
-
-def fixture_log_coords(offsets):
-    """The log coordinates of the fixture's machine (see above)."""
-    coords = (torch.sign(offsets) * torch.log(1 + offsets.abs())).float()
-    return torch.where(coords.abs() == LOG7,
-                       coords.sign() * FIXTURE_LOG7, coords)
-
-
-def as_on_fixture_machine(model):
-    """``model`` with the fixture machine's log coordinates in every GSDA
-    bias (call before changing the dtype)."""
-    from mmscalablevit.models.backbones.scope_vit import RelPosMlp
-    for module in model.modules():
-        if isinstance(module, RelPosMlp):
-            coords = module.rel_coords_log
-            coords.copy_(
-                torch.where(coords.abs() == LOG7,
-                            coords.sign() * FIXTURE_LOG7, coords))
-    return model
-
-
 _OURS = [(re.compile(r'\.(mssa|gsda)\.ffn\.layers\.0\.0\.'), r'.\1.mlp.fc1.'),
          (re.compile(r'\.(mssa|gsda)\.ffn\.layers\.1\.'), r'.\1.mlp.fc2.')]
 
@@ -83,25 +53,3 @@ def to_official(state_dict):
             key = pattern.sub(repl, key)
         out[key] = value
     return out
-
-
-@torch.no_grad()
-def randomize(model, seed=0):
-    """Weights with visible effects everywhere: LayerScale 0.3-0.7 (not
-    1e-6), BatchNorm statistics and affine parameters away from identity,
-    every other parameter random (as the fixture's)."""
-    g = torch.Generator().manual_seed(seed)
-    for name, p in model.named_parameters():
-        if name.endswith('gamma'):
-            p.copy_(0.3 + 0.4 * torch.rand(p.shape, generator=g))
-        elif p.dim() == 1 and name.endswith('weight'):
-            p.copy_(1 + 0.2 * torch.randn(p.shape, generator=g))
-        else:
-            fan_in = p[0].numel() if p.dim() > 1 else 16
-            p.copy_(torch.randn(p.shape, generator=g) / fan_in**0.5)
-    for name, b in model.named_buffers():
-        if name.endswith('running_mean'):
-            b.copy_(0.1 * torch.randn(b.shape, generator=g))
-        elif name.endswith('running_var'):
-            b.copy_(0.5 + torch.rand(b.shape, generator=g))
-    return model

@@ -3,8 +3,9 @@ semantics against the plain reference, dense-prediction options,
 initialisation and errors."""
 import pytest
 import torch
+from helpers.weights import randomize
 from scope_vit.fixtures import (GENERAL_ARCH, TINY_ARCH, arch_from_official,
-                                randomize, to_official)
+                                to_official)
 from scope_vit.reference import reference_forward
 
 import mmscalablevit  # noqa: F401
@@ -244,7 +245,7 @@ def test_drop_path_schedule_is_linear_over_blocks_and_shared():
             ]
             assert pair[0] == pair[1]
             rates.append(pair[0])
-    assert rates == pytest.approx(torch.linspace(0, 0.3, 5).tolist())
+    assert rates == torch.linspace(0, 0.3, 5).tolist()  # released float32
 
 
 def test_released_initialisation():

@@ -5,7 +5,8 @@ the autograd path, mixed precision, torch.compile, and torch.export and the
 ONNX exporter with dynamic input sizes."""
 import pytest
 import torch
-from scope_vit.fixtures import TINY_ARCH, randomize
+from helpers.weights import randomize
+from scope_vit.fixtures import TINY_ARCH
 
 from mmscalablevit.models import ScopeViT, reference_attention
 from mmscalablevit.models.backbones.scope_vit import (GSDA, MSSA, RelPosMlp,

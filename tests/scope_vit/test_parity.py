@@ -4,9 +4,8 @@ float32 to 1e-5 of the largest output; the plain reference does too."""
 import pytest
 import torch
 from mmengine.registry import init_default_scope
-from scope_vit import reference
-from scope_vit.fixtures import (arch_from_official, as_on_fixture_machine,
-                                fixture_log_coords)
+from scope_vit.fixtures import arch_from_official
+from scope_vit.reference import reference_forward
 
 from mmscalablevit.models import ScopeViT
 from mmscalablevit.models.backbones.scope_vit import \
@@ -17,7 +16,7 @@ def build_backbone(official, dtype, **kwargs):
     model = ScopeViT(arch_from_official(official['config']), **kwargs)
     model.load_state_dict(
         convert_official_state_dict(official['state_dict']), strict=True)
-    return as_on_fixture_machine(model).to(dtype).eval()
+    return model.to(dtype).eval()
 
 
 def build_classifier(arch, num_classes, in_channels):
@@ -75,7 +74,7 @@ def test_classifier_logits(official, dtype):
     model.load_state_dict(
         convert_official_state_dict(official['state_dict'], 'classifier'),
         strict=True)
-    model = as_on_fixture_machine(model).to(dtype).eval()
+    model = model.to(dtype).eval()
     with torch.no_grad():
         logits = model(official['input'].to(dtype), mode='tensor')
     if dtype == torch.float64:
@@ -114,13 +113,12 @@ def test_first_block_intermediates(official):
             1e-5 * ref.abs().max(), name
 
 
-def test_reference_reproduces_the_fixture(official, monkeypatch):
+def test_reference_reproduces_the_fixture(official):
     """The plain reference (the oracle of the unaligned-size tests) is the
     released model: outputs, logits and intermediates."""
-    monkeypatch.setattr(reference, 'log_coords', fixture_log_coords)
     sd = {k: v.double() for k, v in official['state_dict'].items()}
     debug = {}
-    outs, logits = reference.reference_forward(sd,
+    outs, logits = reference_forward(sd,
                                      arch_from_official(official['config']),
                                      official['input'].double(), debug)
     assert max_error(outs, official['stage_outputs_f64']) <= 1e-9

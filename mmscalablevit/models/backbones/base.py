@@ -221,10 +221,12 @@ class PyramidBackbone(BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = bool(norm_eval)
 
-    def _drop_path_rates(self, rate: float, total: int) -> list:
-        """Block k of ``total`` gets ``rate * k / (total - 1)``."""
-        return [rate * k / (total - 1) if total > 1 else 0.
-                for k in range(total)]
+    @staticmethod
+    def _drop_path_rates(rate: float, total: int) -> list:
+        """Block k of ``total`` gets ``rate * k / (total - 1)``, as the
+        released codes' ``torch.linspace(0, rate, total)`` (float32
+        values)."""
+        return torch.linspace(0, rate, total).tolist()
 
     @property
     def stage_strides(self) -> list:

@@ -323,11 +323,6 @@ class ScopeViT(PyramidBackbone):
             prev_dims = dims
         self._finish_init()
 
-    def _drop_path_rates(self, rate: float, total: int) -> list:
-        """The released code's ``torch.linspace(0, rate, total)`` (float32
-        values)."""
-        return torch.linspace(0, rate, total).tolist()
-
     def _stage_modules(self, i: int) -> list:
         return [
             getattr(self, f'patch_embed{i + 1}'),
