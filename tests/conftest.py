@@ -10,6 +10,21 @@ import torch
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        '--runslow', action='store_true',
+        help='also run the end-to-end tests marked slow (minutes each)')
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption('--runslow'):
+        return
+    skip = pytest.mark.skip(reason='slow end-to-end test: pass --runslow')
+    for item in items:
+        if 'slow' in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
