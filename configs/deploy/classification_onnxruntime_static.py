@@ -1,0 +1,2 @@
+# Image classifiers; onnxruntime, static input size.
+_base_ = ['./_base_/classification.py']

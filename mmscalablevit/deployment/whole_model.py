@@ -1,0 +1,361 @@
+"""Whole models to ONNX through mmdeploy, run in onnxruntime and checked
+against PyTorch's ``predict`` on the same input tensor.
+
+What each task's file computes (mmdeploy's conventions), from ``input``, the
+preprocessed image batch (1, 3, H, W):
+
+* ``detection`` (RetinaNet, ...): ``dets`` (1, N, 5) boxes x1, y1, x2, y2
+  and score, ``labels`` (1, N); box decoding and NMS are in the graph;
+* ``instance-seg`` (Mask R-CNN): also ``masks`` (1, N, 28, 28), each
+  detection's mask probabilities inside its box;
+* ``segmentation``: ``output`` (1, 1, H, W), the class map;
+* ``classification``: ``output`` (1, num_classes), the class scores;
+* ``pose-detection`` (top-down, heatmap heads): ``output`` (1, K, h, w),
+  the heatmaps.
+
+The check compares in the input tensor's pixels: PyTorch's predictions on
+that tensor as the whole image (no rescaling to an original image), and the
+file's outputs completed as the toolkits complete their own (masks pasted
+into the image and thresholded as mmdet does, heatmaps decoded by the
+head's codec), measured by :mod:`.agreement`.
+"""
+import copy
+import logging
+import os.path as osp
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+
+from . import agreement
+from .mmdeploy_compat import patched
+
+#: toolkit -> what mmdeploy calls its codebase
+CODEBASES = ('mmdet', 'mmseg', 'mmpretrain', 'mmpose')
+
+
+class DeployError(ValueError):
+    """A model, checkpoint or input the export cannot take (one line: the
+    problem and the fix)."""
+
+
+def task_of(cfg) -> str:
+    """The deploy task of a model config (the first word of its deploy
+    config's name)."""
+    scope = cfg.get('default_scope')
+    model = cfg.model
+    if scope == 'mmdet':
+        roi_head = model.get('roi_head') or {}
+        return 'instance-seg' if roi_head.get('mask_head') else 'detection'
+    if scope == 'mmseg':
+        mode = (model.get('test_cfg') or {}).get('mode', 'whole')
+        if mode != 'whole':
+            raise DeployError(
+                f"mmdeploy exports whole-image segmentation only; this "
+                f"config's model.test_cfg.mode is {mode!r}: pass --cfg-options"
+                " model.test_cfg.mode=whole.")
+        return 'segmentation'
+    if scope == 'mmpretrain':
+        return 'classification'
+    if scope == 'mmpose':
+        head = model.get('head') or {}
+        if model.get('type') != 'TopdownPoseEstimator' or \
+                'decoder' not in head:
+            raise DeployError(
+                'mmpose models are exported as top-down estimators whose '
+                f'head decodes with a codec; got {model.get("type")!r} with '
+                f'head {head.get("type")!r}.')
+        return 'pose-detection'
+    raise DeployError(
+        f'default_scope {scope!r} has no mmdeploy export here: models of '
+        f"{', '.join(CODEBASES)} are exported (inherit one of their "
+        'configs).')
+
+
+def deploy_config_path(task: str, dynamic: bool) -> str:
+    """The shipped deploy config: ``configs/deploy/<task>_onnxruntime_
+    {static,dynamic}.py``."""
+    from mmscalablevit.utils.toolkit_glue import config_root
+    kind = 'dynamic' if dynamic else 'static'
+    return osp.join(config_root(), 'deploy',
+                    f'{task}_onnxruntime_{kind}.py')
+
+
+def _quiet(logger_name: str = 'mmengine'):
+    """mmengine's logger at WARNING (init_weights and mmdeploy log every
+    step)."""
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    return logger, level
+
+
+def build_model(cfg, checkpoint: Optional[str] = None) -> torch.nn.Module:
+    """The config's model in eval mode: initial weights, then every key of
+    ``checkpoint`` (read with ``weights_only=True``), which must fit."""
+    from mmengine.model import revert_sync_batchnorm
+
+    from mmscalablevit.checkpoint import (CheckpointMismatchError,
+                                          CheckpointReadError, check_fits,
+                                          read_checkpoint, unwrap_state_dict)
+    from mmscalablevit.engine import build_model as build
+    scope = cfg.get('default_scope')
+    if scope == 'mmpose':  # not one of the training tools' toolkits
+        import mmpose.registry
+        from mmengine.registry import init_default_scope
+        init_default_scope(scope)
+        model_cfg = copy.deepcopy(cfg.model)
+        if model_cfg.get('backbone') is not None:
+            model_cfg.backbone.init_cfg = None
+        model = mmpose.registry.MODELS.build(model_cfg)
+    else:
+        model = build(cfg)
+    logger, level = _quiet()
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
+    if checkpoint:
+        source = f'Checkpoint {checkpoint!r}'
+        try:
+            state_dict = unwrap_state_dict(read_checkpoint(checkpoint), source)
+            check_fits(model, state_dict, source)
+        except (CheckpointMismatchError, CheckpointReadError,
+                FileNotFoundError) as error:
+            raise DeployError(' '.join(
+                line.strip() for line in str(error).splitlines()) +
+                              ' Pass the checkpoint of this config\'s model.'
+                              ) from None
+        model.load_state_dict(state_dict)
+    return revert_sync_batchnorm(model).eval()
+
+
+def minimum_size(model) -> int:
+    """The smallest input side the model's backbone takes."""
+    backbone = getattr(model, 'backbone', None)
+    return int(getattr(backbone, 'min_input_size', 1))
+
+
+def check_size(model, height: int, width: int) -> None:
+    size = minimum_size(model)
+    if height < size or width < size:
+        name = type(model.backbone).__name__
+        raise DeployError(
+            f'Input {height}x{width} is under {name}\'s minimum of '
+            f'{size}x{size} pixels: use a larger --shape.')
+
+
+def task_processor(cfg, deploy_cfg):
+    """mmdeploy's task processor of the config (CPU)."""
+    from mmdeploy.apis import build_task_processor
+    logger, level = _quiet()
+    try:
+        return build_task_processor(cfg, deploy_cfg, 'cpu')
+    finally:
+        logger.setLevel(level)
+
+
+def make_input(processor, model, image) -> Tuple[list, torch.Tensor]:
+    """The image through the config's test pipeline and the model's data
+    preprocessor, as mmdeploy prepares it: (data samples, input tensor
+    (1, 3, H, W))."""
+    data, inputs = processor.create_input(
+        image, None, data_preprocessor=model.data_preprocessor)
+    if isinstance(inputs, (list, tuple)):
+        inputs = inputs[0]
+    return data['data_samples'], inputs
+
+
+def export(model, deploy_cfg, inputs: torch.Tensor, data_samples,
+           path: str) -> None:
+    """Write ``model`` as ONNX at ``path`` with mmdeploy's rewrites
+    (:func:`mmdeploy.apis.onnx.export`, as its ``torch2onnx`` calls it),
+    traced on ``inputs``."""
+    from mmdeploy.apis.onnx import export as mmdeploy_export
+    from mmdeploy.utils import get_dynamic_axes, get_onnx_config
+    onnx_cfg = get_onnx_config(deploy_cfg)
+    names = onnx_cfg['input_names'] + onnx_cfg['output_names']
+    logger, level = _quiet()
+    try:
+        with patched():
+            mmdeploy_export(
+                model,
+                inputs,
+                osp.splitext(path)[0],
+                backend='onnxruntime',
+                input_metas=dict(
+                    data_samples=copy.deepcopy(data_samples),
+                    mode='predict'),
+                context_info=dict(deploy_cfg=deploy_cfg),
+                input_names=onnx_cfg['input_names'],
+                output_names=onnx_cfg['output_names'],
+                opset_version=onnx_cfg.get('opset_version', 11),
+                dynamic_axes=get_dynamic_axes(deploy_cfg, names),
+                keep_initializers_as_inputs=onnx_cfg.get(
+                    'keep_initializers_as_inputs', False),
+                optimize=onnx_cfg.get('optimize', False))
+    finally:
+        logger.setLevel(level)
+
+
+def custom_ops(path: str) -> List[str]:
+    """``domain::op`` of every node outside the standard ONNX domains."""
+    import onnx
+    graph = onnx.load(path, load_external_data=False).graph
+    return sorted({
+        f'{node.domain}::{node.op_type}'
+        for node in graph.node if node.domain not in ('', 'ai.onnx')
+    })
+
+
+def onnx_session(path: str):
+    """An onnxruntime CPU session of the file; mmdeploy's op library is
+    registered only if the graph has a custom op. Returns (session, the
+    library's path or None)."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    library = None
+    if custom_ops(path):
+        from mmdeploy.backend.onnxruntime.init_plugins import get_ops_path
+        library = get_ops_path()
+        options.register_custom_ops_library(library)
+    session = ort.InferenceSession(
+        path, options, providers=['CPUExecutionProvider'])
+    return session, library
+
+
+def run_onnx(session, inputs: torch.Tensor) -> Dict[str, np.ndarray]:
+    names = [out.name for out in session.get_outputs()]
+    outputs = session.run(names, {'input': inputs.numpy()})
+    return dict(zip(names, outputs))
+
+
+# ---------------------------------------------------------------- per task
+def _det_samples(inputs: torch.Tensor):
+    """A data sample that makes the input tensor the whole image."""
+    from mmdet.structures import DetDataSample
+    shape = tuple(inputs.shape[2:])
+    return [
+        DetDataSample(
+            metainfo=dict(
+                img_shape=shape,
+                ori_shape=shape,
+                pad_shape=shape,
+                batch_input_shape=shape,
+                scale_factor=(1., 1.)))
+    ]
+
+
+def _det_test_cfg(model):
+    cfg = model.test_cfg
+    return cfg.rcnn if 'rcnn' in cfg else cfg
+
+
+def pytorch_prediction(model, task: str, inputs: torch.Tensor,
+                       data_samples) -> dict:
+    """PyTorch's ``predict`` on ``inputs`` as the whole image."""
+    with torch.no_grad():
+        if task in ('detection', 'instance-seg'):
+            result = model.predict(
+                inputs, _det_samples(inputs), rescale=False)[0]
+            pred = result.pred_instances
+            out = dict(
+                bboxes=pred.bboxes.numpy(),
+                scores=pred.scores.numpy(),
+                labels=pred.labels.numpy())
+            if task == 'instance-seg':
+                out['masks'] = pred.masks.numpy().astype(bool)
+            return out
+        if task == 'segmentation':
+            return dict(
+                class_map=model.predict(inputs)[0].pred_sem_seg.data.numpy())
+        if task == 'classification':
+            return dict(scores=model.predict(inputs)[0].pred_score.numpy())
+        result = model.predict(inputs, copy.deepcopy(data_samples))[0]
+        pred = result.pred_instances
+        return dict(
+            keypoints=np.asarray(pred.keypoints),
+            keypoint_scores=np.asarray(pred.keypoint_scores))
+
+
+def onnx_prediction(model, task: str, outputs: Dict[str, np.ndarray],
+                    inputs: torch.Tensor, data_samples) -> dict:
+    """The file's outputs completed as the toolkit completes PyTorch's."""
+    if task in ('detection', 'instance-seg'):
+        dets, labels = outputs['dets'][0], outputs['labels'][0]
+        keep = dets[:, 4] > 0  # mmdeploy pads with empty rows
+        out = dict(
+            bboxes=dets[keep, :4], scores=dets[keep, 4], labels=labels[keep])
+        if task == 'instance-seg':
+            from mmdet.models.roi_heads.mask_heads.fcn_mask_head import \
+                _do_paste_mask
+            height, width = inputs.shape[2:]
+            masks = torch.from_numpy(outputs['masks'][0][keep])
+            boxes = torch.from_numpy(out['bboxes'])
+            if len(boxes):
+                pasted, _ = _do_paste_mask(
+                    masks[:, None], boxes, height, width, skip_empty=False)
+            else:
+                pasted = torch.zeros(0, height, width)
+            threshold = _det_test_cfg(model).mask_thr_binary
+            out['masks'] = (pasted >= threshold).numpy()
+        return out
+    if task == 'segmentation':
+        return dict(class_map=outputs['output'][0])
+    if task == 'classification':
+        return dict(scores=outputs['output'][0])
+    heatmaps = torch.from_numpy(outputs['output'])
+    preds = model.head.decode(heatmaps)
+    result = model.add_pred_to_datasample(preds, None,
+                                          copy.deepcopy(data_samples))[0]
+    pred = result.pred_instances
+    return dict(
+        keypoints=np.asarray(pred.keypoints),
+        keypoint_scores=np.asarray(pred.keypoint_scores))
+
+
+def compare(model, task: str, ref: dict, got: dict) -> dict:
+    """The figures of :mod:`.agreement` for the task."""
+    if task in ('detection', 'instance-seg'):
+        cfg = _det_test_cfg(model)
+        return agreement.match_detections(
+            ref, got, cfg.get('score_thr', 0.05), cfg.get('max_per_img'))
+    if task == 'segmentation':
+        return agreement.pixel_agreement(ref['class_map'], got['class_map'])
+    if task == 'classification':
+        return agreement.topk_agreement(ref['scores'], got['scores'])
+    return agreement.keypoint_agreement(ref['keypoints'],
+                                        ref['keypoint_scores'],
+                                        got['keypoints'],
+                                        got['keypoint_scores'])
+
+
+def resized_input(inputs: torch.Tensor, data_samples, height: int,
+                  width: int) -> torch.Tensor:
+    """The input tensor without its padding (the first sample's
+    ``img_shape``), resized to ``height`` x ``width`` (bilinear)."""
+    import torch.nn.functional as F
+    h, w = inputs.shape[2:]
+    meta = data_samples[0].metainfo if data_samples else {}
+    if 'img_shape' in meta and 'pad_shape' in meta:
+        h, w = (min(int(s), t) for s, t in zip(meta['img_shape'][:2],
+                                                 (h, w)))
+    return F.interpolate(
+        inputs[:, :, :h, :w], (height, width),
+        mode='bilinear',
+        align_corners=False)
+
+
+def verify(model, task: str, session, inputs: torch.Tensor,
+           data_samples) -> dict:
+    """PyTorch against the ONNX file on one input tensor."""
+    outputs = run_onnx(session, inputs)
+    ref = pytorch_prediction(model, task, inputs, data_samples)
+    got = onnx_prediction(model, task, outputs, inputs, data_samples)
+    result = dict(
+        input_shape=list(inputs.shape),
+        outputs={name: list(out.shape)
+                 for name, out in outputs.items()})
+    result.update(compare(model, task, ref, got))
+    return result
