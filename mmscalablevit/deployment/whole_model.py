@@ -27,7 +27,8 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import torch
 
-from . import agreement
+from . import agreement, mmdet_rewrites
+from .export import integer_upsampling_sizes
 from .mmdeploy_compat import patched
 
 #: toolkit -> what mmdeploy calls its codebase
@@ -178,7 +179,10 @@ def export(model, deploy_cfg, inputs: torch.Tensor, data_samples,
     names = onnx_cfg['input_names'] + onnx_cfg['output_names']
     logger, level = _quiet()
     try:
-        with patched():
+        # a traced int(H * 2.0) is a constant: whole-factor upsampling
+        # (Semantic FPN's head) must trace its size as H * 2
+        with patched(), integer_upsampling_sizes():
+            mmdet_rewrites.register()
             mmdeploy_export(
                 model,
                 inputs,
