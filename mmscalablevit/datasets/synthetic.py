@@ -74,6 +74,16 @@ def _scene(rng, h: int, w: int, max_objects: int, empty: bool):
     return img, objects
 
 
+def make_shapes_image(height: int,
+                      width: int,
+                      seed: int = 0,
+                      max_objects: int = 4) -> np.ndarray:
+    """One image of the sets' kind, (H, W, 3) uint8 BGR, with 1 to
+    ``max_objects`` shapes."""
+    return _scene(np.random.default_rng(seed), height, width, max_objects,
+                  False)[0]
+
+
 def _sizes(rng, n: int, lo: int, hi: int):
     return [(int(rng.integers(lo, hi + 1)), int(rng.integers(lo, hi + 1)))
             for _ in range(n)]

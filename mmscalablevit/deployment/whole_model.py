@@ -27,7 +27,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 import torch
 
-from . import agreement, mmdet_rewrites
+from . import agreement, exact_rewrites
 from .export import integer_upsampling_sizes
 from .mmdeploy_compat import patched
 
@@ -182,7 +182,7 @@ def export(model, deploy_cfg, inputs: torch.Tensor, data_samples,
         # a traced int(H * 2.0) is a constant: whole-factor upsampling
         # (Semantic FPN's head) must trace its size as H * 2
         with patched(), integer_upsampling_sizes():
-            mmdet_rewrites.register()
+            exact_rewrites.register()
             mmdeploy_export(
                 model,
                 inputs,
@@ -363,3 +363,158 @@ def verify(model, task: str, session, inputs: torch.Tensor,
                  for name, out in outputs.items()})
     result.update(compare(model, task, ref, got))
     return result
+
+
+# ------------------------------------------------------------- one command
+#: input size of the second check of a dynamic file (H, W): not a multiple
+#: of any stride
+UNALIGNED = (375, 500)
+
+
+def tolerances() -> dict:
+    return dict(
+        box_iou=agreement.BOX_IOU,
+        score=agreement.SCORE_TOL,
+        mean_mask_iou=agreement.MEAN_MASK_IOU,
+        min_mask_iou=agreement.MIN_MASK_IOU,
+        pixel_agreement=agreement.PIXEL_AGREEMENT,
+        keypoint_distance_px=agreement.KEYPOINT_TOL)
+
+
+def deploy(config: str,
+           checkpoint: Optional[str],
+           work_dir: str,
+           dynamic: bool = False,
+           image=None,
+           shape: Optional[Tuple[int, int]] = None,
+           deploy_cfg: Optional[str] = None,
+           cfg_options: Optional[dict] = None) -> dict:
+    """Export the config's model to ``work_dir/end2end.onnx`` and check it
+    in onnxruntime against PyTorch on ``image`` (a path or a BGR array;
+    default: a generated shapes image of :data:`UNALIGNED`), preprocessed
+    by the config's test pipeline; a dynamic file also at ``shape`` (H, W;
+    default :data:`UNALIGNED`). Returns the report (``ok``: every check
+    within the tolerances). Raises :class:`DeployError` for a model,
+    checkpoint or size that cannot be exported."""
+    import os
+
+    import mmdeploy
+    import onnxruntime
+    from mmdeploy.utils import load_config
+    from mmengine.config import Config
+
+    from mmscalablevit.datasets.synthetic import make_shapes_image
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    task = task_of(cfg)
+    deploy_cfg = deploy_cfg or deploy_config_path(task, dynamic)
+    dcfg = load_config(deploy_cfg)[0]
+    model = build_model(cfg, checkpoint)
+    if shape is not None:
+        check_size(model, *shape)
+    if image is None:
+        image, image_name = make_shapes_image(*UNALIGNED), \
+            'generated shapes image {}x{}'.format(*UNALIGNED)
+    else:
+        image_name = image
+    processor = task_processor(cfg, dcfg)
+    data_samples, inputs = make_input(processor, model, image)
+    check_size(model, *inputs.shape[2:])
+    os.makedirs(work_dir, exist_ok=True)
+    path = osp.join(work_dir, dcfg.onnx_config.get('save_file',
+                                                   'end2end.onnx'))
+    try:
+        export(model, dcfg, inputs, data_samples, path)
+    except Exception as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() \
+            else ''
+        raise DeployError(
+            f'mmdeploy could not export {cfg.model.type} ({config}): '
+            f'{type(error).__name__}: {first}') from error
+    session, library = onnx_session(path)
+    checks = [dict(name='test size', **verify(model, task, session, inputs,
+                                                data_samples))]
+    if dynamic:
+        height, width = shape or UNALIGNED
+        resized = resized_input(inputs, data_samples, height, width)
+        checks.append(
+            dict(
+                name=f'{height}x{width}',
+                **verify(model, task, session, resized, data_samples)))
+    return dict(
+        config=config,
+        checkpoint=checkpoint,
+        task=task,
+        deploy_config=deploy_cfg,
+        dynamic=dynamic,
+        onnx=path,
+        opset=dcfg.onnx_config.opset_version,
+        outputs=list(dcfg.onnx_config.output_names),
+        custom_ops=custom_ops(path),
+        ops_library=library,
+        image=image_name if isinstance(image_name, str) else 'array',
+        versions=dict(
+            mmdeploy=mmdeploy.__version__,
+            onnxruntime=onnxruntime.__version__,
+            torch=torch.__version__),
+        tolerances=tolerances(),
+        checks=checks,
+        ok=all(check['ok'] for check in checks))
+
+
+def _figures(check: dict) -> str:
+    """The measured figures of one check, in words."""
+    if 'matched' in check:
+        text = (f"{check['matched']} of {check['num_pytorch']} PyTorch / "
+                f"{check['num_onnx']} ONNX detections matched")
+        if check['matched']:
+            text += (f", min box IoU {check['min_box_iou']:.5f}, max score "
+                     f"diff {check['max_score_diff']:.2e}")
+        if check.get('mean_mask_iou') is not None:
+            text += (f", mask IoU mean {check['mean_mask_iou']:.4f} min "
+                     f"{check['min_mask_iou']:.4f}")
+        lost = check['unmatched_pytorch_scores'] + \
+            check['unmatched_onnx_scores']
+        if lost:
+            text += f', unmatched scores {sorted(lost, reverse=True)[:5]}'
+        return text
+    if 'pixel_agreement' in check:
+        return (f"{100 * check['pixel_agreement']:.3f}% of pixels agree "
+                f"({check['differing_pixels']} differ)")
+    if 'onnx_shape' in check:
+        return f"class map {check['onnx_shape']} != {check['shape']}"
+    if 'pytorch_top' in check:
+        return (f"top-5 PyTorch {check['pytorch_top']} ONNX "
+                f"{check['onnx_top']}, max score diff "
+                f"{check['max_score_diff']:.2e}")
+    return (f"{check['num_keypoints']} keypoints, max distance "
+            f"{check['max_distance']:.4f} px (mean "
+            f"{check['mean_distance']:.4f}), max score diff "
+            f"{check['max_score_diff']:.2e}")
+
+
+def format_report(report: dict) -> str:
+    """The report in a few readable lines."""
+    weights = report['checkpoint'] or 'initial weights'
+    lines = [
+        f"{report['onnx']}: {report['task']}, "
+        f"{'dynamic' if report['dynamic'] else 'static'} H/W, opset "
+        f"{report['opset']}, outputs {', '.join(report['outputs'])}",
+        f"  model {report['config']} with {weights}",
+        f"  deploy config {report['deploy_config']}",
+        '  onnxruntime {onnxruntime} (mmdeploy {mmdeploy}, torch {torch})'.
+        format(**report['versions']) +
+        (f", custom ops {report['custom_ops']} from {report['ops_library']}"
+         if report['custom_ops'] else ', no custom op'),
+        f"  image: {report['image']}",
+    ]
+    for check in report['checks']:
+        shape = 'x'.join(str(s) for s in check['input_shape'])
+        flag = 'ok' if check['ok'] else 'EXCEEDS TOLERANCE'
+        lines.append(f"  {check['name']} (input {shape}): "
+                     f'{_figures(check)}: {flag}')
+    lines.append('OK: onnxruntime agrees with PyTorch' if report['ok'] else
+                 'FAILED: onnxruntime disagrees with PyTorch beyond the '
+                 f"tolerances {report['tolerances']}")
+    return '\n'.join(lines)

@@ -1,23 +1,27 @@
-"""Two-stage detectors exported by mmdeploy compute what mmdet 3.3 computes.
+"""Exports through mmdeploy compute what the toolkits compute.
 
-mmdeploy 1.3.1's rewrites of the two-stage heads (its "default" backend)
-approximate mmdet's test-time post-processing, so that a Mask R-CNN file
-disagrees with the PyTorch model on most detections:
+Some of mmdeploy 1.3.1's rewrites (its "default" backend) approximate the
+PyTorch computation, so that a Mask R-CNN or an UperNet file disagrees with
+the PyTorch model:
 
 * RPN proposals: mmdeploy thresholds objectness at its post-processing
   ``score_threshold`` (0.05; mmdet takes every score), runs one NMS over
   all levels (mmdet: one per level) and keeps a zero "padding" proposal;
   it does not drop empty boxes (mmdet's ``min_bbox_size``);
 * R-CNN boxes: mmdeploy gives every class of a RoI the box regressed for
-  its best class (mmdet: each class its own box).
+  its best class (mmdet: each class its own box);
+* ``F.adaptive_avg_pool2d`` (UperNet's pyramid pooling): mmdeploy pools
+  with a kernel and stride of ``int(H / out)``, which is adaptive pooling
+  only where ``out`` divides ``H``.
 
-The two rewrites below, registered with mmdeploy's ``FUNCTION_REWRITER`` for
-the onnxruntime backend (they override the default ones there), compute
-mmdet's results with the same ONNX ops (``TopK``, ``NonMaxSuppression``):
-one NMS class per level, resp. per (RoI, class) box, by spreading each
-score into its own column of the score matrix.
+The rewrites below, registered with mmdeploy's ``FUNCTION_REWRITER`` for the
+onnxruntime backend (they override the default ones there), compute the
+exact results with opset-11 ops: NMS per level, resp. per (RoI, class) box,
+by spreading each score into its own column of the score matrix; adaptive
+pooling as two products with bin-averaging matrices built from H and W.
 """
 import torch
+from torch.nn.modules.utils import _pair
 
 _REGISTERED = []
 
@@ -134,8 +138,32 @@ def bbox_head__predict_by_feat(self,
     return _valid(dets, labels)
 
 
+def _bin_means(size, out: int, like: torch.Tensor) -> torch.Tensor:
+    """(out, size): row i averages adaptive pooling's bin i of a side of
+    ``size``, ``[floor(i * size / out), ceil((i + 1) * size / out))``."""
+    index = torch.arange(out, device=like.device)
+    start = (index * size) // out
+    end = ((index + 1) * size + out - 1) // out
+    pos = torch.arange(size, device=like.device)
+    inside = (pos >= start[:, None]) & (pos < end[:, None])
+    inside = inside.to(like.dtype)
+    return inside / inside.sum(1, keepdim=True)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """``F.adaptive_avg_pool2d`` of (N, C, H, W) for any H and W: (N, C,
+    out_h, out_w)."""
+    out_h, out_w = _pair(output_size)
+    height, width = input.shape[-2:]
+    out_h = height if out_h is None else out_h
+    out_w = width if out_w is None else out_w
+    rows = _bin_means(height, out_h, input)
+    cols = _bin_means(width, out_w, input)
+    return rows @ input @ cols.transpose(0, 1)
+
+
 def register() -> None:
-    """Register both rewrites for onnxruntime (once)."""
+    """Register the rewrites for onnxruntime (once)."""
     if _REGISTERED:
         return
     from mmdeploy.core import FUNCTION_REWRITER
@@ -146,4 +174,7 @@ def register() -> None:
         'mmdet.models.roi_heads.bbox_heads.bbox_head.BBoxHead.'
         'predict_by_feat',
         backend='onnxruntime')(bbox_head__predict_by_feat)
+    FUNCTION_REWRITER.register_rewriter(
+        'torch.nn.functional.adaptive_avg_pool2d',
+        backend='onnxruntime')(adaptive_avg_pool2d)
     _REGISTERED.append(True)
