@@ -1,9 +1,9 @@
-"""mmdeploy 1.3.1 on torch 2.14: what newer torch took away from it, put
-back at runtime (nothing in site-packages is edited).
+"""mmdeploy 1.3.1 on this stack (torch 2.14, scoped config types): what
+fails in it, fixed at runtime (nothing in site-packages is edited).
 
-:func:`patched` is entered around every mmdeploy export of the package; it
-applies each patch below and undoes the ones that change torch's defaults
-when it exits.
+:func:`patched` is entered around every use of mmdeploy by the package; it
+applies each patch below and undoes, when it exits, the ones that change
+torch's or mmdeploy's own functions.
 """
 import contextlib
 import functools
@@ -80,6 +80,35 @@ def torchscript_exporter():
         torch.onnx.export = original
 
 
+@contextlib.contextmanager
+def scoped_pose_datasets():
+    """Reason: mmdeploy looks a pose dataset's metainfo up by the bare type
+    name and crashes (``None``) on a scoped one (``mmscalablevit.X``); ask
+    mmpose's registry, else give none (a test pipeline needs none)."""
+    try:
+        from mmdeploy.codebase.mmpose.deploy import pose_detection
+    except ImportError:  # no mmpose
+        yield
+        return
+    original = pose_detection._get_dataset_metainfo
+
+    def metainfo(model_cfg):
+        meta = original(model_cfg)
+        if meta is None:
+            from mmpose.apis.inference import dataset_meta_from_config
+            try:
+                meta = dataset_meta_from_config(model_cfg, 'test')
+            except Exception:  # a type no registry knows
+                meta = None
+        return meta or {}
+
+    pose_detection._get_dataset_metainfo = metainfo
+    try:
+        yield
+    finally:
+        pose_detection._get_dataset_metainfo = original
+
+
 def check_version() -> None:
     """mmdeploy must be installed (and be the release patched here)."""
     try:
@@ -101,5 +130,5 @@ def patched():
     check_version()
     restore_cast_long()
     register_attention_rewrite()
-    with torchscript_exporter():
+    with torchscript_exporter(), scoped_pose_datasets():
         yield

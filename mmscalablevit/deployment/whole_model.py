@@ -161,8 +161,9 @@ def make_input(processor, model, image) -> Tuple[list, torch.Tensor]:
     """The image through the config's test pipeline and the model's data
     preprocessor, as mmdeploy prepares it: (data samples, input tensor
     (1, 3, H, W))."""
-    data, inputs = processor.create_input(
-        image, None, data_preprocessor=model.data_preprocessor)
+    with patched():
+        data, inputs = processor.create_input(
+            image, None, data_preprocessor=model.data_preprocessor)
     if isinstance(inputs, (list, tuple)):
         inputs = inputs[0]
     return data['data_samples'], inputs
@@ -276,7 +277,13 @@ def pytorch_prediction(model, task: str, inputs: torch.Tensor,
                 class_map=model.predict(inputs)[0].pred_sem_seg.data.numpy())
         if task == 'classification':
             return dict(scores=model.predict(inputs)[0].pred_score.numpy())
-        result = model.predict(inputs, copy.deepcopy(data_samples))[0]
+        # no flip test: the graph is one forward (as mmdeploy's pose models)
+        test_cfg = model.test_cfg
+        model.test_cfg = dict(test_cfg, flip_test=False)
+        try:
+            result = model.predict(inputs, copy.deepcopy(data_samples))[0]
+        finally:
+            model.test_cfg = test_cfg
         pred = result.pred_instances
         return dict(
             keypoints=np.asarray(pred.keypoints),
