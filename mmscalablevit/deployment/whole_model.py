@@ -19,6 +19,7 @@ file's outputs completed as the toolkits complete their own (masks pasted
 into the image and thresholded as mmdet does, heatmaps decoded by the
 head's codec), measured by :mod:`.agreement`.
 """
+import contextlib
 import copy
 import logging
 import os.path as osp
@@ -82,14 +83,22 @@ def deploy_config_path(task: str, dynamic: bool) -> str:
                     f'{task}_onnxruntime_{kind}.py')
 
 
-def _quiet(logger_name: str = 'mmengine'):
-    """mmengine's logger at WARNING (init_weights and mmdeploy log every
-    step)."""
+@contextlib.contextmanager
+def quiet():
+    """mmengine's current logger and mmdeploy's at ERROR: model init,
+    registry look-ups across scopes and mmdeploy's steps log every item."""
     from mmengine.logging import MMLogger
-    logger = MMLogger.get_current_instance()
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    return logger, level
+    loggers = [MMLogger.get_current_instance()]
+    if 'mmdeploy' in MMLogger._instance_dict:
+        loggers.append(MMLogger.get_instance('mmdeploy'))
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def build_model(cfg, checkpoint: Optional[str] = None) -> torch.nn.Module:
@@ -98,36 +107,44 @@ def build_model(cfg, checkpoint: Optional[str] = None) -> torch.nn.Module:
     from mmengine.model import revert_sync_batchnorm
 
     from mmscalablevit.checkpoint import (CheckpointMismatchError,
-                                          CheckpointReadError, check_fits,
+                                          CheckpointReadError,
                                           read_checkpoint, unwrap_state_dict)
+    from mmscalablevit.checkpoint.fitting import summarise
     from mmscalablevit.engine import build_model as build
-    scope = cfg.get('default_scope')
-    if scope == 'mmpose':  # not one of the training tools' toolkits
-        import mmpose.registry
-        from mmengine.registry import init_default_scope
-        init_default_scope(scope)
-        model_cfg = copy.deepcopy(cfg.model)
-        if model_cfg.get('backbone') is not None:
-            model_cfg.backbone.init_cfg = None
-        model = mmpose.registry.MODELS.build(model_cfg)
-    else:
-        model = build(cfg)
-    logger, level = _quiet()
-    try:
+    if checkpoint and not osp.isfile(checkpoint):
+        raise DeployError(f'Checkpoint {checkpoint!r} does not exist.')
+    with quiet():
+        if cfg.get('default_scope') == 'mmpose':  # no training tool's
+            import mmpose.registry
+            from mmengine.registry import init_default_scope
+            init_default_scope('mmpose')
+            model_cfg = copy.deepcopy(cfg.model)
+            if model_cfg.get('backbone') is not None:
+                model_cfg.backbone.init_cfg = None
+            model = mmpose.registry.MODELS.build(model_cfg)
+        else:
+            model = build(cfg)
         model.init_weights()
-    finally:
-        logger.setLevel(level)
     if checkpoint:
-        source = f'Checkpoint {checkpoint!r}'
         try:
-            state_dict = unwrap_state_dict(read_checkpoint(checkpoint), source)
-            check_fits(model, state_dict, source)
-        except (CheckpointMismatchError, CheckpointReadError,
-                FileNotFoundError) as error:
-            raise DeployError(' '.join(
-                line.strip() for line in str(error).splitlines()) +
-                              ' Pass the checkpoint of this config\'s model.'
-                              ) from None
+            state_dict = unwrap_state_dict(
+                read_checkpoint(checkpoint), f'Checkpoint {checkpoint!r}')
+        except (CheckpointMismatchError, CheckpointReadError) as error:
+            raise DeployError(str(error).splitlines()[0]) from None
+        expected = model.state_dict()
+        problems = [f'{what} {summarise(keys, 2)}'
+                    for what, keys in (
+                        ('missing keys', set(expected) - set(state_dict)),
+                        ('unexpected keys', set(state_dict) - set(expected)),
+                        ('keys of another shape', {
+                            k for k in set(expected) & set(state_dict)
+                            if expected[k].shape != state_dict[k].shape
+                        })) if keys]
+        if problems:
+            raise DeployError(
+                f'Checkpoint {checkpoint!r} does not fit the model of this '
+                f'config ({type(model).__name__}): {"; ".join(problems)}. '
+                "Pass the checkpoint of this config's model.")
         model.load_state_dict(state_dict)
     return revert_sync_batchnorm(model).eval()
 
@@ -150,18 +167,18 @@ def check_size(model, height: int, width: int) -> None:
 def task_processor(cfg, deploy_cfg):
     """mmdeploy's task processor of the config (CPU)."""
     from mmdeploy.apis import build_task_processor
-    logger, level = _quiet()
-    try:
+    import mmdeploy.utils  # noqa: F401 (creates mmdeploy's logger)
+    from mmdeploy.utils import get_root_logger
+    get_root_logger()
+    with quiet():
         return build_task_processor(cfg, deploy_cfg, 'cpu')
-    finally:
-        logger.setLevel(level)
 
 
 def make_input(processor, model, image) -> Tuple[list, torch.Tensor]:
     """The image through the config's test pipeline and the model's data
     preprocessor, as mmdeploy prepares it: (data samples, input tensor
     (1, 3, H, W))."""
-    with patched():
+    with patched(), quiet():
         data, inputs = processor.create_input(
             image, None, data_preprocessor=model.data_preprocessor)
     if isinstance(inputs, (list, tuple)):
@@ -175,33 +192,28 @@ def export(model, deploy_cfg, inputs: torch.Tensor, data_samples,
     (:func:`mmdeploy.apis.onnx.export`, as its ``torch2onnx`` calls it),
     traced on ``inputs``."""
     from mmdeploy.apis.onnx import export as mmdeploy_export
-    from mmdeploy.utils import get_dynamic_axes, get_onnx_config
-    onnx_cfg = get_onnx_config(deploy_cfg)
+    from mmdeploy.utils import get_dynamic_axes
+    onnx_cfg = deploy_cfg.onnx_config
     names = onnx_cfg['input_names'] + onnx_cfg['output_names']
-    logger, level = _quiet()
-    try:
-        # a traced int(H * 2.0) is a constant: whole-factor upsampling
-        # (Semantic FPN's head) must trace its size as H * 2
-        with patched(), integer_upsampling_sizes():
-            exact_rewrites.register()
-            mmdeploy_export(
-                model,
-                inputs,
-                osp.splitext(path)[0],
-                backend='onnxruntime',
-                input_metas=dict(
-                    data_samples=copy.deepcopy(data_samples),
-                    mode='predict'),
-                context_info=dict(deploy_cfg=deploy_cfg),
-                input_names=onnx_cfg['input_names'],
-                output_names=onnx_cfg['output_names'],
-                opset_version=onnx_cfg.get('opset_version', 11),
-                dynamic_axes=get_dynamic_axes(deploy_cfg, names),
-                keep_initializers_as_inputs=onnx_cfg.get(
-                    'keep_initializers_as_inputs', False),
-                optimize=onnx_cfg.get('optimize', False))
-    finally:
-        logger.setLevel(level)
+    # integer_upsampling_sizes: a traced int(H * 2.0) is a constant, so
+    # whole-factor upsampling (Semantic FPN's head) traces its size as H * 2
+    with quiet(), patched(), integer_upsampling_sizes():
+        exact_rewrites.register()
+        mmdeploy_export(
+            model,
+            inputs,
+            osp.splitext(path)[0],
+            backend='onnxruntime',
+            input_metas=dict(
+                data_samples=copy.deepcopy(data_samples), mode='predict'),
+            context_info=dict(deploy_cfg=deploy_cfg),
+            input_names=onnx_cfg['input_names'],
+            output_names=onnx_cfg['output_names'],
+            opset_version=onnx_cfg.get('opset_version', 11),
+            dynamic_axes=get_dynamic_axes(deploy_cfg, names),
+            keep_initializers_as_inputs=onnx_cfg.get(
+                'keep_initializers_as_inputs', False),
+            optimize=onnx_cfg.get('optimize', False))
 
 
 def custom_ops(path: str) -> List[str]:

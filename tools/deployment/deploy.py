@@ -35,7 +35,8 @@ import os.path as osp
 import sys
 import warnings
 
-from mmengine.config import DictAction
+warnings.filterwarnings('ignore')  # the TorchScript tracer's, mainly
+from mmengine.config import DictAction  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -72,7 +73,6 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    warnings.filterwarnings('ignore')  # the TorchScript tracer's, mainly
     from mmscalablevit.deployment.whole_model import (DeployError, deploy,
                                                       format_report)
     if args.image and not osp.isfile(args.image):
