@@ -163,9 +163,26 @@ def integer_upsampling_sizes():
             setattr(owner, name, value)
 
 
+def check_range(min_size: int, max_size: int, *sides: int) -> None:
+    """A ValueError unless ``min_size <= max_size`` and every side of the
+    example lies in between (torch.export only asserts it)."""
+    if not 1 <= min_size <= max_size:
+        raise ValueError(
+            f'The dynamic range of input sides [{min_size}, {max_size}] is '
+            f'empty: the largest side (--max-size) must be at least '
+            f'{max(min_size, 1)}.')
+    outside = [side for side in sides if not min_size <= side <= max_size]
+    if outside:
+        raise ValueError(
+            f'Example input sides {outside} are outside the dynamic range '
+            f'[{min_size}, {max_size}]: export at a size inside it, or '
+            'widen it (--max-size).')
+
+
 def dynamic_hw(min_size: int = MIN_SIZE, max_size: int = MAX_SIZE) -> dict:
     """``dynamic_shapes`` of one input whose dims 2 and 3 vary."""
     from torch.export import Dim
+    check_range(min_size, max_size)
     return {
         2: Dim('height', min=min_size, max=max_size),
         3: Dim('width', min=min_size, max=max_size)
@@ -182,6 +199,8 @@ def export_program(module: nn.Module,
     [min_size, max_size]. Integer upsampling is traced with integer sizes
     (:func:`integer_upsampling_sizes`). Returns the ``ExportedProgram``."""
     module.eval()
+    if dynamic:
+        check_range(min_size, max_size, *example.shape[2:])
     shapes = (dynamic_hw(min_size, max_size), ) if dynamic else None
     with size_oblivious(), integer_upsampling_sizes(), torch.no_grad():
         return torch.export.export(

@@ -1,6 +1,8 @@
 #!/usr/bin/env python
-"""Export the model of a config to ONNX (or a torch.export program) and check
-it against PyTorch.
+"""Export the tensor part of a config's model (backbone and neck, logits) to
+ONNX (or a torch.export program) and check it against PyTorch. Whole models
+(detectors with box decoding and NMS, segmentors' class maps, pose heatmaps)
+are exported through mmdeploy by ``deploy.py``.
 
     python tools/deployment/pytorch2onnx.py CONFIG [--checkpoint CKPT] \\
         [--shape H W] [--out FILE] [--dynamic-export] \\
@@ -47,9 +49,9 @@ from mmengine.config import DictAction
 
 from mmscalablevit.deployment import (EXPORTERS, MAX_SIZE, MIN_SIZE, TOLERANCE,
                                       TensorForward, all_ok, check,
-                                      export_onnx, export_program,
-                                      format_results, onnx_runner,
-                                      program_runner)
+                                      check_range, export_onnx,
+                                      export_program, format_results,
+                                      onnx_runner, program_runner)
 from mmscalablevit.engine import build_model, load_config, toolkit_of
 
 DEFAULT_SHAPES = {
@@ -150,7 +152,6 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
     scope = toolkit_of(cfg)
-    module = build_exportable(cfg, args.checkpoint)
     if args.shape:
         shape = tuple(args.shape) * (2 // len(args.shape))
     else:
@@ -159,6 +160,12 @@ def main(argv=None) -> int:
         if size < MIN_SIZE:
             raise SystemExit(f'Input sides must be at least {MIN_SIZE} '
                              f'pixels, got {size}.')
+    if args.dynamic_export:
+        try:
+            check_range(MIN_SIZE, args.max_size, *shape)
+        except ValueError as error:
+            raise SystemExit(f'pytorch2onnx.py: error: {error}') from None
+    module = build_exportable(cfg, args.checkpoint)
     verify = [shape] + [
         tuple(args.verify_shapes[i:i + 2])
         for i in range(0, len(args.verify_shapes), 2)
