@@ -226,12 +226,15 @@ def custom_ops(path: str) -> List[str]:
     })
 
 
-def onnx_session(path: str):
-    """An onnxruntime CPU session of the file; mmdeploy's op library is
-    registered only if the graph has a custom op. Returns (session, the
-    library's path or None)."""
+def onnx_session(path: str, threads: Optional[int] = None):
+    """An onnxruntime CPU session of the file (``threads``: its intra-op
+    threads; default onnxruntime's); mmdeploy's op library is registered
+    only if the graph has a custom op. Returns (session, the library's path
+    or None)."""
     import onnxruntime as ort
     options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
     library = None
     if custom_ops(path):
         from mmdeploy.backend.onnxruntime.init_plugins import get_ops_path

@@ -8,6 +8,9 @@ or CUDA, as ratios measured in one interleaved run. Examples:
     # a whole detector from its config
     python tools/analysis_tools/benchmark.py --models --config \\
         configs/retinanet_scalablevit_s_1x.py --shapes 800x1216:1
+    # a whole model in PyTorch (predict) and its ONNX file in onnxruntime
+    python tools/analysis_tools/benchmark.py --models --deploy \\
+        configs/retinanet_scalablevit_s_1x.py --shapes 800x1216:1
 
 Timings are interleaved: every round runs each model once (``repeats``
 calls, averaged) and the reported figure is the median over rounds, so that
@@ -18,14 +21,21 @@ follows every tensor storage (parameters, gradients, activations,
 temporaries).
 
 Models: the table in benchmark_models.py (backbones, built without
-stochastic depth) and ``config:PATH`` (a whole model from a config,
-inference only).
+stochastic depth), ``config:PATH`` (a whole model from a config,
+inference only) and ``--deploy PATH``: the config's whole model (initial
+weights) as PyTorch eager ``predict`` (box decoding and NMS included) and as
+its dynamic ONNX file exported through mmdeploy
+(mmscalablevit.deployment.whole_model) run in onnxruntime on the CPU, both
+on the same input tensor (batch 1); the onnxruntime row gives its speed
+relative to eager. Masks of Mask R-CNN are pasted outside the file, so time
+box detectors.
 """
 import argparse
 import json
 import os
 import os.path as osp
 import statistics
+import tempfile
 import time
 from contextlib import nullcontext
 from typing import Callable, Dict, List, Tuple
@@ -60,6 +70,41 @@ def build_from_config(path: str) -> Tuple[nn.Module, str]:
     model = importlib.import_module(f'{scope}.registry').MODELS.build(
         cfg.model)
     return CountedForward(model, scope), scope
+
+
+def build_deployed(path: str, shape, work_dir: str, threads=None):
+    """PyTorch eager and onnxruntime steps of a config's whole model on one
+    input (1, 3, H, W): the image through the test pipeline, resized to
+    H x W; the dynamic ONNX file is written to ``work_dir``."""
+    from mmdeploy.utils import load_config
+    from mmengine.config import Config
+
+    from mmscalablevit.datasets.synthetic import make_shapes_image
+    from mmscalablevit.deployment import whole_model
+    batch, h, w = shape
+    if batch != 1:
+        raise ValueError(f'--deploy times batch 1; got {batch} in {shape}.')
+    cfg = Config.fromfile(path)
+    task = whole_model.task_of(cfg)
+    deploy_cfg = load_config(whole_model.deploy_config_path(task, True))[0]
+    model = whole_model.build_model(cfg)
+    processor = whole_model.task_processor(cfg, deploy_cfg)
+    samples, inputs = whole_model.make_input(processor, model,
+                                             make_shapes_image(h, w))
+    x = whole_model.resized_input(inputs, samples, h, w)
+    os.makedirs(work_dir, exist_ok=True)
+    onnx_file = osp.join(
+        work_dir, f'{osp.splitext(osp.basename(path))[0]}_{h}x{w}.onnx')
+    whole_model.export(model, deploy_cfg, x, samples, onnx_file)
+    session, _ = whole_model.onnx_session(onnx_file, threads)
+
+    def eager():
+        whole_model.pytorch_prediction(model, task, x, samples)
+
+    def onnxruntime():
+        whole_model.run_onnx(session, x)
+
+    return eager, onnxruntime
 
 
 def parse_shape(text: str) -> Tuple[int, int, int]:
@@ -183,6 +228,8 @@ def peak_train_memory(name: str, shape, with_cp: bool, amp: bool,
 
 
 def run(args) -> dict:
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(
         args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     names = list(args.models) + [f'config:{c}' for c in args.config]
@@ -198,6 +245,9 @@ def run(args) -> dict:
         amp=args.amp,
         baseline=args.baseline,
         rows=[])
+    if args.deploy and device.type != 'cpu':
+        raise ValueError('--deploy compares on the CPU: pass --device cpu.')
+    work_dir = args.out_dir or tempfile.mkdtemp(prefix='benchmark_onnx_')
     for shape_text in args.shapes:
         shape = parse_shape(shape_text)
         batch, h, w = shape
@@ -224,6 +274,12 @@ def run(args) -> dict:
                     except (ValueError, TypeError):  # no with_cp
                         continue
                 steps[name] = make_step(model, x, mode == 'train', args.amp)
+            if mode == 'inference':
+                for path in args.deploy:
+                    eager, ort = build_deployed(path, shape, work_dir,
+                                                args.threads)
+                    steps[f'deploy:{path} (pytorch)'] = eager
+                    steps[f'deploy:{path} (onnxruntime)'] = ort
             times = time_interleaved(steps, device, args.rounds, args.repeats,
                                      args.warmup)
             base = statistics.median(times[args.baseline]) \
@@ -240,7 +296,11 @@ def run(args) -> dict:
                     throughput=batch / median,
                     spread=(max(samples) - min(samples)) / median,
                     ratio_to_baseline=base / median if base else None)
-                if mode == 'inference' and args.flops:
+                if name.endswith(' (onnxruntime)'):
+                    eager = times[name[:-len(' (onnxruntime)')] + ' (pytorch)']
+                    row['onnxruntime_speedup'] = statistics.median(
+                        eager) / median
+                if mode == 'inference' and args.flops and name in models:
                     flops = model_flops(models[name], scopes[name], (h, w))
                     row['gflops_per_image'] = flops / 1e9
                     row['flop_rate_fraction'] = flops * batch / median / rate
@@ -280,8 +340,8 @@ def to_markdown(results: dict) -> str:
         'in the same run.', '',
         '| model | mode | with_cp | input | batch | latency (ms) | img/s | '
         'x baseline | GFLOPs/img | FLOP-rate fraction | peak mem (MB) | '
-        'mem x baseline | mem x no-cp |',
-        '|---|---|---|---|---|---|---|---|---|---|---|---|---|'
+        'mem x baseline | mem x no-cp | onnxruntime x eager |',
+        '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|'
     ]
 
     def fmt(value, spec):
@@ -296,7 +356,8 @@ def to_markdown(results: dict) -> str:
             f"{fmt(r.get('flop_rate_fraction'), '.2f')} | "
             f"{fmt(r.get('peak_memory_mb'), '.0f')} | "
             f"{fmt(r.get('memory_ratio_to_baseline'), '.2f')} | "
-            f"{fmt(r.get('memory_ratio_to_no_cp'), '.2f')} |")
+            f"{fmt(r.get('memory_ratio_to_no_cp'), '.2f')} | "
+            f"{fmt(r.get('onnxruntime_speedup'), '.2f')} |")
     return '\n'.join(lines) + '\n'
 
 
@@ -314,6 +375,16 @@ def parse_args(argv=None):
         nargs='*',
         default=[],
         help='configs whose whole models are timed')
+    parser.add_argument(
+        '--deploy',
+        nargs='*',
+        default=[],
+        help='configs whose whole models are timed in PyTorch and, '
+        'exported through mmdeploy, in onnxruntime (CPU, batch 1)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        help='CPU threads of torch and of onnxruntime (default: their own)')
     parser.add_argument(
         '--shapes',
         nargs='+',
