@@ -342,3 +342,30 @@ def test_trained_mask_rcnn_agrees(backbone, tiny_data, tmp_path):
         image=osp.join(tiny_data, 'tiny_coco', 'val', '00000.jpg'))
     assert report['ok'], whole_model.format_report(report)
     assert all(check['matched'] >= 1 for check in report['checks'])
+
+
+# -------------------------------------------------------------- benchmark
+def test_benchmark_times_pytorch_and_onnxruntime(tmp_path, monkeypatch):
+    """tools/analysis_tools/benchmark.py --deploy: both runtimes on the same
+    input in one interleaved run, the ratio in the onnxruntime row. (No
+    speed is asserted: timings on a shared CPU are noise.)"""
+    monkeypatch.syspath_prepend(osp.join(ROOT, 'tools', 'analysis_tools'))
+    import benchmark
+    config = tiny_config(tmp_path, 'classifier', 'scalablevit')
+    out = tmp_path / 'bench'
+    results = benchmark.main([
+        '--models', '--deploy', config, '--shapes', '64x96:1', '--rounds',
+        '2', '--repeats', '1', '--warmup', '1', '--threads', '1',
+        '--out-dir',
+        str(out)
+    ])
+    rows = {row['model']: row for row in results['rows']}
+    eager = rows[f'deploy:{config} (pytorch)']
+    ort = rows[f'deploy:{config} (onnxruntime)']
+    assert eager['shape'] == ort['shape'] == '64x96'
+    assert ort['onnxruntime_speedup'] == pytest.approx(
+        eager['latency_ms'] / ort['latency_ms'])
+    assert 'onnxruntime_speedup' not in eager
+    assert results['device'] == 'cpu (1 threads)'
+    assert (out / 'classifier_scalablevit_64x96.onnx').is_file()
+    assert 'onnxruntime x eager |' in (out / 'benchmark.md').read_text()
