@@ -13,6 +13,10 @@
 #   mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 pytest
 #   onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2 (ONNX export)
 #   openmim==0.3.9 (without its openxlab dependencies)
+#   mmdeploy==1.3.1       whole-model ONNX export, without its pins
+#                         (protobuf<=3.20.2 would downgrade onnx to 1.17 and
+#                         break onnxruntime 1.32), plus aenum, the one
+#                         dependency it imports that the stack lacks
 #
 # Environment: PYTHON (default python3), MMCV_CACHE (default
 # ~/.cache/mmscalablevit), MAX_JOBS (default: all cores).
@@ -90,6 +94,29 @@ fi
 # (tools/deployment/pytorch2onnx.py; onnxscript drives torch's dynamo exporter)
 "${PIP[@]}" mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 ftfy regex pytest \
     onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2
+# mmdeploy (tools/deployment/deploy.py) without its stale pins; it imports
+# aenum, prettytable and terminaltables (the last two come with mmseg and
+# mmdet) on the paths used; grpcio (SNPE) and multiprocess (a fallback for
+# torch.multiprocessing) are never imported there
+mmdeploy_ok() {
+    "$PY" - <<'EOF' 2>/dev/null
+import mmdeploy
+from mmdeploy.apis import build_task_processor
+from mmdeploy.apis.onnx import export
+from mmdeploy.backend.onnxruntime import ORTWrapper
+from mmdeploy.utils.config_utils import register_codebase
+register_codebase('mmdet')  # imports aenum
+assert mmdeploy.__version__ == '1.3.1', mmdeploy.__version__
+EOF
+}
+if mmdeploy_ok; then
+    say "mmdeploy 1.3.1 already works: kept"
+else
+    say "installing mmdeploy 1.3.1 without its pins"
+    "${PIP[@]}" --no-deps mmdeploy==1.3.1
+    "${PIP[@]}" aenum
+    mmdeploy_ok || { echo "[install] mmdeploy 1.3.1 does not import after the install" >&2; exit 1; }
+fi
 # mim (OpenMMLab's package manager) without its opendatalab/openxlab
 # dependencies, which pin setuptools~=60 (torch needs >= 77); mim never
 # imports them
