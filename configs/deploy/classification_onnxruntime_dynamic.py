@@ -2,5 +2,8 @@
 _base_ = ['./_base_/classification.py']
 onnx_config = dict(
     dynamic_axes=dict(
-        input={0: 'batch', 2: 'height', 3: 'width'},
-        output={0: 'batch'}))
+        input={
+            0: 'batch',
+            2: 'height',
+            3: 'width'
+        }, output={0: 'batch'}))

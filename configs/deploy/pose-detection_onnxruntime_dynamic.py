@@ -2,5 +2,13 @@
 _base_ = ['./_base_/pose.py']
 onnx_config = dict(
     dynamic_axes=dict(
-        input={0: 'batch', 2: 'height', 3: 'width'},
-        output={0: 'batch', 2: 'height', 3: 'width'}))
+        input={
+            0: 'batch',
+            2: 'height',
+            3: 'width'
+        },
+        output={
+            0: 'batch',
+            2: 'height',
+            3: 'width'
+        }))

@@ -80,8 +80,8 @@ def make_shapes_image(height: int,
                       max_objects: int = 4) -> np.ndarray:
     """One image of the sets' kind, (H, W, 3) uint8 BGR, with 1 to
     ``max_objects`` shapes."""
-    return _scene(np.random.default_rng(seed), height, width, max_objects,
-                  False)[0]
+    return _scene(
+        np.random.default_rng(seed), height, width, max_objects, False)[0]
 
 
 def _sizes(rng, n: int, lo: int, hi: int):

@@ -27,10 +27,12 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """IoU of boxes (N, 4) and (M, 4) as x1, y1, x2, y2: (N, M)."""
     a = np.asarray(a, np.float64)[:, None]
     b = np.asarray(b, np.float64)[None]
-    w = np.clip(np.minimum(a[..., 2], b[..., 2]) -
-                np.maximum(a[..., 0], b[..., 0]), 0, None)
-    h = np.clip(np.minimum(a[..., 3], b[..., 3]) -
-                np.maximum(a[..., 1], b[..., 1]), 0, None)
+    w = np.clip(
+        np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0,
+        None)
+    h = np.clip(
+        np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0,
+        None)
     inter = w * h
     area_a = (a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
     area_b = (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])
@@ -61,8 +63,9 @@ def match_detections(ref: Dict[str, np.ndarray],
     of ``got`` with the same label and the highest box IoU, if that IoU is
     at least :data:`BOX_IOU`. They agree when every matched pair's scores
     differ by at most :data:`SCORE_TOL` (and masks overlap by at least
-    :data:`MEAN_MASK_IOU` on average, :data:`MIN_MASK_IOU` each) and every unmatched detection is at the edge of the
-    score threshold or of the ``keep_top_k`` cut.
+    :data:`MEAN_MASK_IOU` on average, :data:`MIN_MASK_IOU` each) and every
+    unmatched detection is at the edge of the score threshold or of the
+    ``keep_top_k`` cut.
     """
     ious = box_iou(ref['bboxes'], got['bboxes'])
     same_label = ref['labels'][:, None] == got['labels'][None]
@@ -96,8 +99,9 @@ def match_detections(ref: Dict[str, np.ndarray],
         _at_edge(s, got['scores'], score_thr, keep_top_k) for s in lost) and \
         all(_at_edge(s, ref['scores'], score_thr, keep_top_k) for s in extra)
     if 'masks' in ref and 'masks' in got:
-        mask_ious = [mask_iou(ref['masks'][i], got['masks'][j])
-                     for i, j in pairs]
+        mask_ious = [
+            mask_iou(ref['masks'][i], got['masks'][j]) for i, j in pairs
+        ]
         result.update(
             min_mask_iou=float(min(mask_ious)) if pairs else None,
             mean_mask_iou=float(np.mean(mask_ious)) if pairs else None)
@@ -133,8 +137,8 @@ def keypoint_agreement(ref_keypoints: np.ndarray, ref_scores: np.ndarray,
     """Keypoints (N, K, 2) and their scores (N, K) of PyTorch and of the
     exported model."""
     dist = np.linalg.norm(
-        np.asarray(ref_keypoints, np.float64) - np.asarray(
-            keypoints, np.float64),
+        np.asarray(ref_keypoints, np.float64) -
+        np.asarray(keypoints, np.float64),
         axis=-1)
     score_diff = np.abs(
         np.asarray(ref_scores, np.float64) - np.asarray(scores, np.float64))
@@ -143,8 +147,7 @@ def keypoint_agreement(ref_keypoints: np.ndarray, ref_scores: np.ndarray,
         max_distance=float(dist.max()),
         mean_distance=float(dist.mean()),
         max_score_diff=float(score_diff.max()),
-        ok=bool(dist.max() <= KEYPOINT_TOL
-                and score_diff.max() <= SCORE_TOL))
+        ok=bool(dist.max() <= KEYPOINT_TOL and score_diff.max() <= SCORE_TOL))
 
 
 def topk_agreement(ref_scores: np.ndarray,

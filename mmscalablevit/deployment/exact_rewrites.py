@@ -167,14 +167,14 @@ def register() -> None:
     if _REGISTERED:
         return
     from mmdeploy.core import FUNCTION_REWRITER
-    FUNCTION_REWRITER.register_rewriter(
-        'mmdet.models.dense_heads.rpn_head.RPNHead.predict_by_feat',
-        backend='onnxruntime')(rpn_head__predict_by_feat)
-    FUNCTION_REWRITER.register_rewriter(
+    rewrites = {
+        'mmdet.models.dense_heads.rpn_head.RPNHead.predict_by_feat':
+        rpn_head__predict_by_feat,
         'mmdet.models.roi_heads.bbox_heads.bbox_head.BBoxHead.'
-        'predict_by_feat',
-        backend='onnxruntime')(bbox_head__predict_by_feat)
-    FUNCTION_REWRITER.register_rewriter(
-        'torch.nn.functional.adaptive_avg_pool2d',
-        backend='onnxruntime')(adaptive_avg_pool2d)
+        'predict_by_feat': bbox_head__predict_by_feat,
+        'torch.nn.functional.adaptive_avg_pool2d': adaptive_avg_pool2d,
+    }
+    for name, rewrite in rewrites.items():
+        register_rewriter = FUNCTION_REWRITER.register_rewriter
+        register_rewriter(name, backend='onnxruntime')(rewrite)
     _REGISTERED.append(True)

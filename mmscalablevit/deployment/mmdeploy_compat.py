@@ -63,7 +63,8 @@ def register_attention_rewrite() -> None:
     from mmdeploy.core import FUNCTION_REWRITER
     FUNCTION_REWRITER.register_rewriter(
         func_name='torch.nn.functional.scaled_dot_product_attention',
-        backend='onnxruntime')(_attention)
+        backend='onnxruntime')(
+            _attention)
     _REGISTERED.append(True)
 
 

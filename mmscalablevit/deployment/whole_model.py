@@ -79,8 +79,7 @@ def deploy_config_path(task: str, dynamic: bool) -> str:
     {static,dynamic}.py``."""
     from mmscalablevit.utils.toolkit_glue import config_root
     kind = 'dynamic' if dynamic else 'static'
-    return osp.join(config_root(), 'deploy',
-                    f'{task}_onnxruntime_{kind}.py')
+    return osp.join(config_root(), 'deploy', f'{task}_onnxruntime_{kind}.py')
 
 
 @contextlib.contextmanager
@@ -107,8 +106,8 @@ def build_model(cfg, checkpoint: Optional[str] = None) -> torch.nn.Module:
     from mmengine.model import revert_sync_batchnorm
 
     from mmscalablevit.checkpoint import (CheckpointMismatchError,
-                                          CheckpointReadError,
-                                          read_checkpoint, unwrap_state_dict)
+                                          CheckpointReadError, read_checkpoint,
+                                          unwrap_state_dict)
     from mmscalablevit.checkpoint.fitting import summarise
     from mmscalablevit.engine import build_model as build
     if checkpoint and not osp.isfile(checkpoint):
@@ -132,14 +131,18 @@ def build_model(cfg, checkpoint: Optional[str] = None) -> torch.nn.Module:
         except (CheckpointMismatchError, CheckpointReadError) as error:
             raise DeployError(str(error).splitlines()[0]) from None
         expected = model.state_dict()
-        problems = [f'{what} {summarise(keys, 2)}'
-                    for what, keys in (
-                        ('missing keys', set(expected) - set(state_dict)),
-                        ('unexpected keys', set(state_dict) - set(expected)),
-                        ('keys of another shape', {
-                            k for k in set(expected) & set(state_dict)
-                            if expected[k].shape != state_dict[k].shape
-                        })) if keys]
+        problems = [
+            f'{what} {summarise(keys, 2)}'
+            for what, keys in (('missing keys',
+                                set(expected) - set(state_dict)),
+                               ('unexpected keys',
+                                set(state_dict) - set(expected)),
+                               ('keys of another shape', {
+                                   k
+                                   for k in set(expected) & set(state_dict)
+                                   if expected[k].shape != state_dict[k].shape
+                               })) if keys
+        ]
         if problems:
             raise DeployError(
                 f'Checkpoint {checkpoint!r} does not fit the model of this '
@@ -166,8 +169,8 @@ def check_size(model, height: int, width: int) -> None:
 
 def task_processor(cfg, deploy_cfg):
     """mmdeploy's task processor of the config (CPU)."""
-    from mmdeploy.apis import build_task_processor
     import mmdeploy.utils  # noqa: F401 (creates mmdeploy's logger)
+    from mmdeploy.apis import build_task_processor
     from mmdeploy.utils import get_root_logger
     get_root_logger()
     with quiet():
@@ -345,8 +348,8 @@ def compare(model, task: str, ref: dict, got: dict) -> dict:
     """The figures of :mod:`.agreement` for the task."""
     if task in ('detection', 'instance-seg'):
         cfg = _det_test_cfg(model)
-        return agreement.match_detections(
-            ref, got, cfg.get('score_thr', 0.05), cfg.get('max_per_img'))
+        return agreement.match_detections(ref, got, cfg.get('score_thr', 0.05),
+                                          cfg.get('max_per_img'))
     if task == 'segmentation':
         return agreement.pixel_agreement(ref['class_map'], got['class_map'])
     if task == 'classification':
@@ -365,8 +368,7 @@ def resized_input(inputs: torch.Tensor, data_samples, height: int,
     h, w = inputs.shape[2:]
     meta = data_samples[0].metainfo if data_samples else {}
     if 'img_shape' in meta and 'pad_shape' in meta:
-        h, w = (min(int(s), t) for s, t in zip(meta['img_shape'][:2],
-                                                 (h, w)))
+        h, w = (min(int(s), t) for s, t in zip(meta['img_shape'][:2], (h, w)))
     return F.interpolate(
         inputs[:, :, :h, :w], (height, width),
         mode='bilinear',
@@ -381,8 +383,10 @@ def verify(model, task: str, session, inputs: torch.Tensor,
     got = onnx_prediction(model, task, outputs, inputs, data_samples)
     result = dict(
         input_shape=list(inputs.shape),
-        outputs={name: list(out.shape)
-                 for name, out in outputs.items()})
+        outputs={
+            name: list(out.shape)
+            for name, out in outputs.items()
+        })
     result.update(compare(model, task, ref, got))
     return result
 
@@ -455,8 +459,11 @@ def deploy(config: str,
             f'mmdeploy could not export {cfg.model.type} ({config}): '
             f'{type(error).__name__}: {first}') from error
     session, library = onnx_session(path)
-    checks = [dict(name='test size', **verify(model, task, session, inputs,
-                                                data_samples))]
+    checks = [
+        dict(
+            name='test size',
+            **verify(model, task, session, inputs, data_samples))
+    ]
     if dynamic:
         height, width = shape or UNALIGNED
         resized = resized_input(inputs, data_samples, height, width)

@@ -5,8 +5,8 @@ size and, for dynamic files, at an unaligned size; bad input ends in one
 line and exit status 2, a disagreement in exit status 1.
 
 Models are small and carry seeded random weights (``randomize``), which
-give many detections of varied scores and boxes; a trained quick-start Mask R-CNN is
-checked by a slow test.
+give many detections of varied scores and boxes; trained quick-start Mask
+R-CNNs are checked by a slow test.
 """
 import importlib.util
 import json
@@ -111,8 +111,8 @@ def random_checkpoint(config: str, path, seed: int = 0) -> str:
         for name, param in model.named_parameters():
             if name.split('.')[-2].endswith('_reg'):
                 param.mul_(0.1)
-    torch.save(dict(state_dict=model.state_dict(), meta=dict(seed=seed)),
-               str(path))
+    torch.save(
+        dict(state_dict=model.state_dict(), meta=dict(seed=seed)), str(path))
     return str(path)
 
 
@@ -267,13 +267,11 @@ def test_a_model_mmdeploy_cannot_export(tmp_path, capsys):
     slide.write_text(f"_base_ = ['{SEG}']\nmodel = dict(test_cfg=dict("
                      "mode='slide', crop_size=(224, 224), stride=(160, "
                      '160)))\n')
-    err = bad_input([str(slide), 'x.pth', '--work-dir', str(tmp_path)],
-                    capsys)
+    err = bad_input([str(slide), 'x.pth', '--work-dir', str(tmp_path)], capsys)
     assert "mode is 'slide'" in err and 'model.test_cfg.mode=whole' in err
     plain = tmp_path / 'plain.py'
     plain.write_text("model = dict(type='ResNet', depth=18)\n")
-    err = bad_input([str(plain), 'x.pth', '--work-dir', str(tmp_path)],
-                    capsys)
+    err = bad_input([str(plain), 'x.pth', '--work-dir', str(tmp_path)], capsys)
     assert 'default_scope None has no mmdeploy export' in err
 
 
@@ -282,12 +280,12 @@ def test_a_checkpoint_that_does_not_fit(tmp_path, capsys):
     one."""
     checkpoint = random_checkpoint(DET, tmp_path / 'scalablevit.pth')
     config = osp.join(QUICKSTART, 'mask_rcnn_scopevit_tiny_shapes.py')
-    err = bad_input([config, checkpoint, '--work-dir',
-                     str(tmp_path)], capsys)
+    err = bad_input([config, checkpoint, '--work-dir', str(tmp_path)], capsys)
     assert 'does not fit the model of this config (MaskRCNN)' in err
     assert 'missing keys' in err and 'unexpected keys' in err
     err = bad_input(
-        [config, str(tmp_path / 'none.pth'), '--work-dir',
+        [config,
+         str(tmp_path / 'none.pth'), '--work-dir',
          str(tmp_path)], capsys)
     assert 'does not exist' in err
 
@@ -354,17 +352,16 @@ def test_benchmark_times_pytorch_and_onnxruntime(tmp_path, monkeypatch):
     config = tiny_config(tmp_path, 'classifier', 'scalablevit')
     out = tmp_path / 'bench'
     results = benchmark.main([
-        '--models', '--deploy', config, '--shapes', '64x96:1', '--rounds',
-        '2', '--repeats', '1', '--warmup', '1', '--threads', '1',
-        '--out-dir',
+        '--models', '--deploy', config, '--shapes', '64x96:1', '--rounds', '2',
+        '--repeats', '1', '--warmup', '1', '--threads', '1', '--out-dir',
         str(out)
     ])
     rows = {row['model']: row for row in results['rows']}
     eager = rows[f'deploy:{config} (pytorch)']
     ort = rows[f'deploy:{config} (onnxruntime)']
     assert eager['shape'] == ort['shape'] == '64x96'
-    assert ort['onnxruntime_speedup'] == pytest.approx(
-        eager['latency_ms'] / ort['latency_ms'])
+    assert ort['onnxruntime_speedup'] == pytest.approx(eager['latency_ms'] /
+                                                       ort['latency_ms'])
     assert 'onnxruntime_speedup' not in eager
     assert results['device'] == 'cpu (1 threads)'
     assert (out / 'classifier_scalablevit_64x96.onnx').is_file()

@@ -27,8 +27,7 @@ REF = detections([[0, 0, 10, 10], [20, 20, 40, 50], [5, 5, 15, 30]],
 
 
 def test_detections_agree_up_to_rounding():
-    got = detections(REF['bboxes'] + 1e-4, REF['scores'] + 5e-4,
-                     REF['labels'])
+    got = detections(REF['bboxes'] + 1e-4, REF['scores'] + 5e-4, REF['labels'])
     result = agreement.match_detections(REF, got, score_thr=0.05)
     assert result['ok'] and result['matched'] == 3
     assert result['max_score_diff'] == pytest.approx(5e-4, abs=1e-6)
@@ -178,8 +177,7 @@ def test_mmdeploy_ops_library_runs_in_this_onnxruntime():
         align_corners=0)
     graph = helper.make_graph([node], 'g', [
         helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, 2, 5, 6]),
-        helper.make_tensor_value_info('grid', TensorProto.FLOAT,
-                                      [1, 3, 4, 2])
+        helper.make_tensor_value_info('grid', TensorProto.FLOAT, [1, 3, 4, 2])
     ], [helper.make_tensor_value_info('y', TensorProto.FLOAT, None)])
     model = helper.make_model(
         graph,
@@ -190,8 +188,7 @@ def test_mmdeploy_ops_library_runs_in_this_onnxruntime():
     options = ort.SessionOptions()
     options.register_custom_ops_library(get_ops_path())
     session = ort.InferenceSession(
-        model.SerializeToString(), options,
-        providers=['CPUExecutionProvider'])
+        model.SerializeToString(), options, providers=['CPUExecutionProvider'])
     x, grid = torch.randn(1, 2, 5, 6), torch.rand(1, 3, 4, 2) * 2 - 1
     y = session.run(None, dict(x=x.numpy(), grid=grid.numpy()))[0]
     torch.testing.assert_close(

@@ -76,8 +76,9 @@ def main(argv=None) -> int:
     from mmscalablevit.deployment.whole_model import (DeployError, deploy,
                                                       format_report)
     if args.image and not osp.isfile(args.image):
-        print(f'deploy.py: error: image {args.image!r} does not exist.',
-              file=sys.stderr)
+        print(
+            f'deploy.py: error: image {args.image!r} does not exist.',
+            file=sys.stderr)
         return 2
     try:
         report = deploy(

@@ -49,9 +49,9 @@ from mmengine.config import DictAction
 
 from mmscalablevit.deployment import (EXPORTERS, MAX_SIZE, MIN_SIZE, TOLERANCE,
                                       TensorForward, all_ok, check,
-                                      check_range, export_onnx,
-                                      export_program, format_results,
-                                      onnx_runner, program_runner)
+                                      check_range, export_onnx, export_program,
+                                      format_results, onnx_runner,
+                                      program_runner)
 from mmscalablevit.engine import build_model, load_config, toolkit_of
 
 DEFAULT_SHAPES = {
