@@ -32,7 +32,7 @@ from . import agreement, exact_rewrites
 from .export import integer_upsampling_sizes
 from .mmdeploy_compat import patched
 
-#: toolkit -> what mmdeploy calls its codebase
+#: the toolkits (default_scope) whose models are exported (mmdeploy codebases)
 CODEBASES = ('mmdet', 'mmseg', 'mmpretrain', 'mmpose')
 
 
@@ -169,10 +169,9 @@ def check_size(model, height: int, width: int) -> None:
 
 def task_processor(cfg, deploy_cfg):
     """mmdeploy's task processor of the config (CPU)."""
-    import mmdeploy.utils  # noqa: F401 (creates mmdeploy's logger)
     from mmdeploy.apis import build_task_processor
     from mmdeploy.utils import get_root_logger
-    get_root_logger()
+    get_root_logger()  # mmdeploy's logger exists, so that quiet() finds it
     with quiet():
         return build_task_processor(cfg, deploy_cfg, 'cpu')
 
