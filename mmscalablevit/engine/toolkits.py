@@ -11,6 +11,9 @@ Every option of those scripts works as documented by the toolkit (mmdet's
   group is destroyed before exit (:mod:`.distributed`);
 * ``--resume CKPT`` resumes from that checkpoint for every toolkit (mmseg's
   own script only knows ``--resume`` for the latest checkpoint);
+* the checkpoint of ``load_from``, ``--resume`` (given or the work dir's
+  latest) and the test tool's ``CHECKPOINT`` is read by the package's safe
+  reader (the ``mmscalablevit://`` scheme, :mod:`..checkpoint.scheme`);
 * training runs with :class:`ExactResumeHook` unless the config names it.
 """
 import importlib.util
@@ -21,7 +24,9 @@ from contextlib import contextmanager
 from typing import List, Optional
 
 from mmengine.config import Config
+from mmengine.runner import find_latest_checkpoint
 
+from ..checkpoint import safe_source
 from .distributed import end_distributed, setup_cpu_distributed
 
 TOOLKITS = ('mmdet', 'mmseg', 'mmpretrain')
@@ -67,8 +72,7 @@ def build_model(cfg: Config, pretrained: bool = False):
         model_cfg.data_preprocessor = cfg.data_preprocessor
     if not pretrained and model_cfg.get('backbone') is not None:
         model_cfg.backbone.init_cfg = None
-    return importlib.import_module(f'{scope}.registry').MODELS.build(
-        model_cfg)
+    return importlib.import_module(f'{scope}.registry').MODELS.build(model_cfg)
 
 
 def toolkit_script(toolkit: str, name: str) -> str:
@@ -108,6 +112,9 @@ def _plugin_runtime(resume_from: Optional[str], train: bool):
         setup_cpu_distributed(cfg)
         if resume_from is not None:
             cfg.resume, cfg.load_from = True, resume_from
+        if cfg.get('resume') and not cfg.get('load_from'):
+            cfg.load_from = find_latest_checkpoint(cfg.work_dir)
+        cfg.load_from = safe_source(cfg.get('load_from'))
         if train and not _has_hook(cfg, 'ExactResumeHook'):
             cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
                 dict(type='mmscalablevit.ExactResumeHook')

@@ -16,6 +16,7 @@ from helpers import ROOT
 from scope_vit.fixtures import TINY_ARCH, arch_from_official, to_official
 
 from mmscalablevit.checkpoint import CheckpointMismatchError
+from mmscalablevit.checkpoint.download import cache_path
 from mmscalablevit.models import ScopeViT
 
 TOOL = osp.join(ROOT, 'tools', 'model_converters', 'scopevit2mm.py')
@@ -112,7 +113,7 @@ def file_server(tmp_path):
 def test_init_cfg_downloads_a_url(official, tmp_path, file_server,
                                   monkeypatch):
     """A URL (as the released weights') is downloaded once into torch's hub
-    cache (here a temporary directory), read with weights_only=True and
+    cache (here a temporary directory, one file per URL), read with weights_only=True and
     converted on the fly."""
     root, address = file_server
     for var in ('http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'):
@@ -135,7 +136,10 @@ def test_init_cfg_downloads_a_url(official, tmp_path, file_server,
         init_cfg=dict(type='Pretrained', checkpoint=url))
     model.init_weights()
     assert loads == [True]
-    assert (hub / 'checkpoints' / 'scopevit_tiny.pth').is_file()
+    cached = cache_path(url)
+    assert osp.dirname(cached) == str(hub / 'checkpoints')
+    assert osp.basename(cached).endswith('-scopevit_tiny.pth')
+    assert osp.isfile(cached)
     assert_fixture_outputs(model, official)
 
 

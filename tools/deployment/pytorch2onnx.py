@@ -32,10 +32,10 @@ program with torch's maintained exporter (needs onnxscript);
 torch). Both give files that agree with PyTorch at every size.
 
 Weights: ``--checkpoint`` (a training checkpoint or a state dict of the
-whole model, read by mmengine's ``load_checkpoint`` with the package's
-``weights_only=True`` reader; every key must match). Without it the
-weights are the model's own initialisation (the backbone's pretrained file
-is not loaded), which suits checking the export only.
+whole model, read by mmengine's ``load_checkpoint`` through the package's
+``weights_only=True`` reader, ``mmscalablevit://``; every key must match).
+Without it the weights are the model's own initialisation (the backbone's
+pretrained file is not loaded), which suits checking the export only.
 """
 import argparse
 import logging
@@ -45,6 +45,7 @@ import sys
 import torch
 from mmengine.config import DictAction
 
+from mmscalablevit.checkpoint import safe_source
 from mmscalablevit.deployment import (EXPORTERS, MAX_SIZE, MIN_SIZE, TOLERANCE,
                                       TensorForward, all_ok, check,
                                       export_onnx, export_program,
@@ -140,7 +141,8 @@ def build_exportable(cfg, checkpoint=None) -> TensorForward:
     finally:
         logger.setLevel(level)
     if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        load_checkpoint(
+            model, safe_source(checkpoint), map_location='cpu', strict=True)
     # SyncBN (segmentation heads) runs as BatchNorm in eval mode anyway
     model = revert_sync_batchnorm(model)
     return TensorForward(model, toolkit_of(cfg)).eval()

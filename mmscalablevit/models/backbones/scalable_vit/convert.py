@@ -44,8 +44,10 @@ class ScalableViTKeyMap(KeyMap):
         'final_norm=False)',
     }
 
+    family_keys = r'(patch_embeds|stages|pos_block)\.\d+\.'
+
     def is_official(self, state_dict) -> bool:
-        return any(
+        return self.owns(state_dict) and any(
             k.startswith('patch_embeds.0.proj.') or '.mlp.fc1.' in k
             or k.startswith('pos_block.0.proj.0.') for k in state_dict)
 
