@@ -417,7 +417,8 @@ def _finish(node, done: dict):
                 a is not k or b is not v
                 for (a, b), (k, v) in zip(items, node.items())):
             node.clear()
-            node.update(items)
+            for k, v in items:  # Counter.update would add counts
+                node[k] = v
         return node
     if isinstance(node, list):
         node[:] = [new(x) for x in node]

@@ -131,6 +131,7 @@ def _objects(marker):
         (Reduce(history, ([_interface('|u1')], [1])), 'refused'),
         'history_buffer_object_pointer':
         (Reduce(history, ([_interface('|O')], [1])), 'refused'),
+        'history_buffer_call': (Reduce(history, ([1.0], [1])), 'refused'),
         'namespace_dunder_state': (_interface('|u1'), 'refused'),
         'namespace_slot_state': (Reduce(
             argparse.Namespace, (),
@@ -230,9 +231,9 @@ def write_crafted(folder, marker) -> dict:
     raw('empty', b'', 'refused')
     raw('text', b'hello, not a model\n', 'refused')
     raw('random_bytes', np.random.RandomState(0).bytes(4096), 'refused')
-    raw('deep_nesting_raw', _nested_lists(100000), 'refused')
+    raw('deep_nesting_raw', _nested_lists(20000), 'refused')
     for name, pickled, expect in [
-        ('deep_nesting', _nested_lists(100000), 'loads'),
+        ('deep_nesting', _nested_lists(20000), 'loads'),
         ('shared_tuples_dict_key', _dag_key(40), 'refused'),
     ]:
         path = folder / f'{name}.pth'

@@ -126,12 +126,19 @@ def parse_args(argv=None):
     return args
 
 
+def load_weights(model, checkpoint: str) -> None:
+    """``--checkpoint`` into ``model``, read by the package's reader; every
+    key must match."""
+    from mmengine.runner import load_checkpoint
+    load_checkpoint(
+        model, safe_source(checkpoint), map_location='cpu', strict=True)
+
+
 def build_exportable(cfg, checkpoint=None) -> TensorForward:
     """The config's model in eval mode with its weights, wrapped for
     export."""
     from mmengine.logging import MMLogger
     from mmengine.model import revert_sync_batchnorm
-    from mmengine.runner import load_checkpoint
     model = build_model(cfg)
     logger = MMLogger.get_current_instance()
     level = logger.level
@@ -141,8 +148,7 @@ def build_exportable(cfg, checkpoint=None) -> TensorForward:
     finally:
         logger.setLevel(level)
     if checkpoint:
-        load_checkpoint(
-            model, safe_source(checkpoint), map_location='cpu', strict=True)
+        load_weights(model, checkpoint)
     # SyncBN (segmentation heads) runs as BatchNorm in eval mode anyway
     model = revert_sync_batchnorm(model)
     return TensorForward(model, toolkit_of(cfg)).eval()
