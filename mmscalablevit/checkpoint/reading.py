@@ -16,6 +16,7 @@ import pickle
 import re
 
 import torch
+from mmengine.runner import CheckpointLoader
 
 from .download import read_url
 from .safe_unpickling import materialise, safe_unpickling
@@ -122,7 +123,6 @@ def read_checkpoint(source: str, map_location='cpu'):
     if is_url(source):
         return read_http(source, map_location)
     if '://' in source:
-        from mmengine.runner import CheckpointLoader
         return CheckpointLoader.load_checkpoint(
             source, map_location=map_location, logger='silent')
     return read_local(source, map_location)

@@ -39,6 +39,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+from mmengine.logging import HistoryBuffer
 
 # numpy's plain kinds: bool, signed/unsigned ints, floats, complex
 _PLAIN_KINDS = frozenset('biufc')
@@ -201,17 +202,11 @@ class _NamespaceSpec(_Spec):
         return argparse.Namespace(**state)
 
 
-def _history_buffer():
-    from mmengine.logging import HistoryBuffer
-    return HistoryBuffer
-
-
 def _statistics() -> dict:
     """HistoryBuffer's statistics methods: its four defaults (registered by
     its first instance) and any registered in this process."""
-    buffer_cls = _history_buffer()
-    methods = {k: getattr(buffer_cls, k) for k in _DEFAULT_STATISTICS}
-    methods.update(buffer_cls._statistics_methods)
+    methods = {k: getattr(HistoryBuffer, k) for k in _DEFAULT_STATISTICS}
+    methods.update(HistoryBuffer._statistics_methods)
     return methods
 
 
@@ -226,14 +221,15 @@ class _HistoryBufferSpec(_Spec):
                 self._keys | {'statistics_methods'}:
             _refuse('a HistoryBuffer state other than its four attributes')
 
-    def build(self, state: dict):
-        buffer_cls = _history_buffer()
+    def build(self, state: dict) -> HistoryBuffer:
         log, count = state['_log_history'], state['_count_history']
         for array in (log, count):
             if type(array) is not np.ndarray or array.ndim != 1:
                 _refuse('a HistoryBuffer history that is not a 1-D array')
-        if len(log) != len(count) or type(state['max_length']) is not int:
+        if len(log) != len(count):
             _refuse('HistoryBuffer histories of different lengths')
+        if type(state['max_length']) is not int:
+            _refuse('a HistoryBuffer max_length that is not an int')
         methods = state.get('statistics_methods', {})
         registered = _statistics()
         if type(methods) is not dict or any(
@@ -241,7 +237,7 @@ class _HistoryBufferSpec(_Spec):
                 for k, v in methods.items()):
             _refuse('HistoryBuffer statistics methods that are not '
                     'registered in this process')
-        buffer = buffer_cls.__new__(buffer_cls)
+        buffer = HistoryBuffer.__new__(HistoryBuffer)
         buffer.__setstate__(dict(state))
         return buffer
 
