@@ -288,6 +288,17 @@ def test_a_truncated_body_is_not_kept(hub):
     assert not any(hub.iterdir())  # neither the file nor a partial one
 
 
+def test_a_missing_url_is_named(hub, tmp_path):
+    server, root = _serve(functools.partial(_Quiet, directory=str(tmp_path)))
+    try:
+        with pytest.raises(DownloadError, match='HTTP 404') as error:
+            load_pretrained(ScalableViT(TINY_ARCH), f'{root}/missing.pth')
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert f'{root}/missing.pth' in str(error.value)
+
+
 def test_urls_with_one_file_name_do_not_share_a_cache_file(hub, tmp_path):
     for i, folder in enumerate(('a', 'b')):
         (tmp_path / 'served' / folder).mkdir(parents=True)

@@ -5,7 +5,9 @@ process, under a memory limit; print one JSON line per (file, path).
 
 FILES_JSON maps names to paths; URL_ROOT serves the same files over http.
 Each line: ``{"file", "path", "outcome", "error", "message", "seconds"}``
-where outcome is 'loaded' or 'raised'. A crash ends the output early.
+where outcome is 'loaded' or 'raised'; the last line (``"file": null``)
+gives HistoryBuffer's statistics methods and whether torch's allow-list
+is as before. A crash ends the output early.
 """
 import importlib.util
 import json
@@ -86,8 +88,10 @@ def main(files_json: str, url_root: str, memory_mib: str) -> None:
     with open(files_json) as f:
         files = json.load(f)
     paths = _paths(url_root)
-    from mmengine.logging import MMLogger
+    import torch
+    from mmengine.logging import HistoryBuffer, MMLogger
     MMLogger.get_current_instance().setLevel('ERROR')  # keeps stdout JSON
+    allowed = set(torch.serialization.get_safe_globals())
     _limit_memory(int(memory_mib))
     for name, path in files.items():
         for path_name, run in paths.items():
@@ -103,6 +107,14 @@ def main(files_json: str, url_root: str, memory_mib: str) -> None:
                     message=str(error))
             record['seconds'] = round(time.perf_counter() - start, 3)
             print(json.dumps(record), flush=True)
+    # nothing process-wide changed
+    print(
+        json.dumps(
+            dict(
+                file=None,
+                statistics=sorted(HistoryBuffer._statistics_methods),
+                safe_globals_kept=set(torch.serialization.get_safe_globals())
+                == allowed)))
 
 
 if __name__ == '__main__':
