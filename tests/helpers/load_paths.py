@@ -113,8 +113,8 @@ def main(files_json: str, url_root: str, memory_mib: str) -> None:
             dict(
                 file=None,
                 statistics=sorted(HistoryBuffer._statistics_methods),
-                safe_globals_kept=set(torch.serialization.get_safe_globals())
-                == allowed)))
+                safe_globals_kept=set(
+                    torch.serialization.get_safe_globals()) == allowed)))
 
 
 if __name__ == '__main__':
