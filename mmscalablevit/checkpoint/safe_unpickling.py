@@ -30,7 +30,12 @@ then checks it and builds the real object with the package's own code:
 No stand-in calls anything on an object the file built, and none can be
 built twice. :func:`materialise` visits every object once (memo by id, no
 recursion), so its work is linear in the file; the arrays it allocates may
-not exceed the file's size.
+not exceed the file's size. A file without stand-ins comes back as torch
+built it.
+
+The stand-ins are allowed only during the package's reads
+(:func:`safe_unpickling`, with ``torch.serialization.safe_globals``), on
+top of the user's own allow-list.
 """
 import argparse
 import contextvars
