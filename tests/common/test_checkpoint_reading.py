@@ -91,10 +91,11 @@ def test_other_models_load_as_with_plain_mmengine(tmp_path, monkeypatch):
         read_checkpoint('~/user.pth')
 
 
-def test_real_checkpoint_contents_are_rebuilt(tmp_path):
+@pytest.mark.parametrize('zip_format', [True, False])
+def test_real_checkpoint_contents_are_rebuilt(tmp_path, zip_format):
     """numpy arrays, scalars, dtypes and RNG state, a message hub with its
     log buffers, the authors' argparse.Namespace: the same values and
-    types as plain pickling gives."""
+    types as plain pickling gives (torch's zip and legacy formats)."""
     hub = MessageHub('reading_test')
     for v in (1.5, 2.5, 4.0):
         hub.update_scalar('train/loss', v)
@@ -118,7 +119,7 @@ def test_real_checkpoint_contents_are_rebuilt(tmp_path):
         'message_hub': hub.state_dict(),
     }
     path = tmp_path / 'real.pth'
-    torch.save(obj, path)
+    torch.save(obj, path, _use_new_zipfile_serialization=zip_format)
     loaded = read_checkpoint(str(path))
     assert _identical(loaded['state_dict'], obj['state_dict'])
     meta = loaded['meta']
