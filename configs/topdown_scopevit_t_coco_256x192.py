@@ -25,6 +25,9 @@ custom_hooks = [
     dict(_scope_='mmpose', type='SyncBuffersHook'),
     dict(type='mmscalablevit.ExactResumeHook')
 ]
+# mmpose's visualizer with keypoints drawn under numpy 2 (--show-dir,
+# MMPoseInferencer)
+visualizer = dict(type='mmscalablevit.PoseLocalVisualizer')
 
 codec = __size.codec
 model = dict(
