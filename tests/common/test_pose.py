@@ -207,11 +207,11 @@ def _tiny_pose(data_root):
     return osp.join(data_root, 'tiny_pose') + '/'
 
 
-def pose_dataset(cfg, data_root, split='train', **overrides):
+def pose_dataset(cfg, tiny_root, split='train', **overrides):
     """The config's dataset (and pipeline) over the tiny keypoints set; val
     and test use its detector's boxes."""
     from mmpose.registry import DATASETS
-    root = _tiny_pose(data_root)
+    root = _tiny_pose(tiny_root)
     loader = 'train_dataloader' if split == 'train' else 'val_dataloader'
     dataset = copy.deepcopy(cfg[loader].dataset)
     dataset.update(
@@ -473,3 +473,140 @@ def test_get_flops_counts_pose_models_at_their_input_size(capsys):
     convs = 16 * 256 * 256 * (8 * 6 + 16 * 12 + 32 * 24) + 256 * 17 * 64 * 48
     head = result['total'] - result['backbone']
     assert convs < head < convs * 1.002
+
+
+def _rewrite(tiny_data, tmp_path, split, edit):
+    """The tiny set's keypoint file of ``split`` after ``edit(json)``."""
+    with open(f'{_tiny_pose(tiny_data)}annotations/'
+              f'person_keypoints_{split}.json') as f:
+        data = json.load(f)
+    edit(data)
+    path = tmp_path / f'edited_{split}.json'
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def _drop_keypoints(data):
+    for ann in data['annotations']:
+        del ann['keypoints'], ann['num_keypoints']
+
+
+def test_keypoint_file_without_keypoints(tiny_data, tmp_path):
+    """A json without keypoints (a detection file) is refused by name when
+    the dataset is built, for training and for testing on detected boxes;
+    mmpose's own dataset fails inside numpy or evaluates on nothing."""
+    from mmpose.registry import DATASETS
+    cfg = load_config(QUICKSTART_CFG)
+    for split in ('train', 'val'):
+        path = _rewrite(tiny_data, tmp_path, split, _drop_keypoints)
+        with pytest.raises(ValueError, match='no annotation with "keypoints"'
+                           ) as error:
+            pose_dataset(cfg, tiny_data, split, ann_file=path)
+        assert path in str(error.value) and 'person_keypoints' in str(
+            error.value)
+    train = copy.deepcopy(cfg.train_dataloader.dataset)
+    train.update(
+        type='CocoDataset',
+        ann_file=_rewrite(tiny_data, tmp_path, 'train', _drop_keypoints),
+        data_root=None)
+    with pytest.raises(ValueError, match='concatenate'):
+        DATASETS.build(train)
+
+
+def test_wrong_keypoint_count(tiny_data, tmp_path):
+    """An annotation with 14 keypoints where the dataset has 17 is refused
+    with its id and both counts (mmpose would read 14 keypoints and fail
+    later in a flip or the loss)."""
+    def cut(data):
+        data['annotations'][2]['keypoints'] = \
+            data['annotations'][2]['keypoints'][:42]
+
+    cfg = load_config(QUICKSTART_CFG)
+    for split in ('train', 'val'):
+        path = _rewrite(tiny_data, tmp_path, split, cut)
+        with pytest.raises(ValueError, match='annotation 3 has 42 numbers'
+                           ) as error:
+            pose_dataset(cfg, tiny_data, split, ann_file=path)
+        assert 'coco has 17 keypoints, i.e. 51 numbers' in str(error.value)
+
+
+def test_boxes_outside_the_image(tiny_data, tmp_path):
+    """A ground-truth box outside its image is skipped (mmpose clips boxes
+    to the image); a detected box outside is cropped from zero padding: the
+    model predicts in it and the metric scores the set."""
+    from mmpose.registry import METRICS
+    cfg = load_config(QUICKSTART_CFG)
+    train_set = pose_dataset(cfg, tiny_data)
+
+    def move_out(data):
+        width = data['images'][0]['width']
+        data['annotations'][0]['bbox'][0] = width + 10.
+
+    moved = pose_dataset(
+        cfg,
+        tiny_data,
+        ann_file=_rewrite(tiny_data, tmp_path, 'train', move_out))
+    assert len(moved) == len(train_set) - 1
+
+    root = _tiny_pose(tiny_data)
+    with open(f'{root}person_detection_results/detections_val.json') as f:
+        boxes = json.load(f)
+    boxes.append(
+        dict(image_id=1, category_id=1, bbox=[-400., -300., 60., 120.],
+             score=0.9))
+    bbox_file = tmp_path / 'detections.json'
+    bbox_file.write_text(json.dumps(boxes))
+    val_set = pose_dataset(cfg, tiny_data, 'val', bbox_file=str(bbox_file))
+    assert len(val_set) == len(boxes)
+    outside = val_set[len(boxes) - 1]
+    assert not outside['inputs'].any()  # all padding
+    model = build_model(_tiny_backbone(cfg)).eval()
+    metric = METRICS.build(
+        dict(cfg.val_evaluator,
+             ann_file=f'{root}annotations/person_keypoints_val.json'))
+    metric.dataset_meta = val_set.metainfo
+    with torch.no_grad():  # the box outside and one inside
+        preds = model.test_step(
+            pseudo_collate([outside, val_set[0]]))
+    metric.process([], [p.to_dict() for p in preds])
+    keypoints = preds[0].pred_instances.keypoints[0]
+    assert np.all((keypoints > [-400 - 60, -300 - 120])
+                  & (keypoints < [-400 + 2 * 60, -300 + 2 * 120]))
+    assert 0 <= metric.evaluate(2)['coco/AP'] <= 1
+
+
+def test_images_smaller_than_the_backbone_minimum(tiny_data, tmp_path):
+    """Top-down models see crops resized to their input size: a 20x14
+    image, under the backbone's 32-pixel minimum, is predicted like any
+    other; an input under the minimum given to the backbone itself (e.g. a
+    codec input_size below it) gets its error naming the size."""
+    import cv2
+    cfg = load_config(QUICKSTART_CFG)
+    image = tmp_path / 'small.jpg'
+    cv2.imwrite(str(image), np.full((20, 14, 3), 128, np.uint8))
+    box = [2., 1., 10., 18.]
+    keypoints = np.c_[np.linspace(3, 11, 17), np.linspace(2, 18, 17),
+                      np.full(17, 2)]
+    data = dict(
+        images=[dict(id=1, file_name='small.jpg', width=14, height=20)],
+        annotations=[
+            dict(id=1, image_id=1, category_id=1, bbox=box, area=80.,
+                 iscrowd=0, num_keypoints=17,
+                 keypoints=keypoints.reshape(-1).tolist())
+        ],
+        categories=[dict(id=1, name='person')])
+    ann_file = tmp_path / 'small.json'
+    ann_file.write_text(json.dumps(data))
+    dataset = pose_dataset(cfg, tiny_data, 'test', bbox_file=None,
+                           data_root=str(tmp_path), ann_file=str(ann_file),
+                           data_prefix=dict(img=''))
+    sample = dataset[0]
+    w, h = cfg.codec.input_size
+    assert tuple(sample['inputs'].shape) == (3, h, w)
+    model = build_model(_tiny_backbone(cfg)).eval()
+    with torch.no_grad():
+        (pred, ) = model.test_step(pseudo_collate([sample]))
+    predicted = pred.pred_instances.keypoints[0]
+    assert np.all((predicted > -10) & (predicted < 30))
+    with pytest.raises(ValueError, match='at least 32x32 pixels.*20x14'):
+        model.backbone(torch.zeros(1, 3, 20, 14))
