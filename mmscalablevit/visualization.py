@@ -21,7 +21,11 @@ class PoseLocalVisualizer(_PoseLocalVisualizer):
     as a number.
     """
 
-    def draw_circles(self, center, radius, face_colors='none', alpha=1.0,
+    def draw_circles(self,
+                     center,
+                     radius,
+                     face_colors='none',
+                     alpha=1.0,
                      **kwargs):
         if self.backend == 'opencv':
             radius = float(np.asarray(radius).reshape(-1)[0])

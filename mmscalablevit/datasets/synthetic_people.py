@@ -23,12 +23,12 @@ from .synthetic import _background, _sizes
 
 KEYPOINTS = ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
              'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
-             'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
-             'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
+             'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee',
+             'right_knee', 'left_ankle', 'right_ankle')
 # COCO's person skeleton (1-based keypoint ids)
-SKELETON = [[16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12],
-            [7, 13], [6, 7], [6, 8], [7, 9], [8, 10], [9, 11], [2, 3], [1, 2],
-            [1, 3], [2, 4], [3, 5], [4, 6], [5, 7]]
+SKELETON = [[16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12], [7, 13],
+            [6, 7], [6, 8], [7, 9], [8, 10], [9, 11], [2, 3], [1, 2], [1, 3],
+            [2, 4], [3, 5], [4, 6], [5, 7]]
 # COCO's convention for annotations without a segmentation: mmpose's
 # estimate of a person's area from its box (a figure is thinner).
 AREA_PER_BOX = 0.53
@@ -63,7 +63,10 @@ def _pose(rng) -> np.ndarray:
     return kpt
 
 
-def _draw(canvas: np.ndarray, kpt: np.ndarray, height: float, colours,
+def _draw(canvas: np.ndarray,
+          kpt: np.ndarray,
+          height: float,
+          colours,
           fill=None) -> None:
     """Draw a figure with keypoints ``kpt`` (17, 2) in pixels; ``fill``
     replaces every colour (to draw its mask)."""
@@ -81,8 +84,8 @@ def _draw(canvas: np.ndarray, kpt: np.ndarray, height: float, colours,
                    -1, cv2.LINE_AA, shift)
 
     cv2.fillPoly(canvas, [pt[[5, 6, 12, 11]]], body, cv2.LINE_AA, shift)
-    for a, b in ((5, 7), (7, 9), (6, 8), (8, 10), (11, 13), (13, 15),
-                 (12, 14), (14, 16)):
+    for a, b in ((5, 7), (7, 9), (6, 8), (8, 10), (11, 13), (13, 15), (12, 14),
+                 (14, 16)):
         line(a, b, limbs, 0.045)
     neck = np.round((kpt[5] + kpt[6]) / 2 * (1 << shift)).astype(np.int32)
     centre = np.round((kpt[1] + kpt[2]) / 2 * (1 << shift) +
@@ -91,8 +94,9 @@ def _draw(canvas: np.ndarray, kpt: np.ndarray, height: float, colours,
              max(1, int(round(0.04 * height))), cv2.LINE_AA, shift)
     dot(3, skin, 0.02)
     dot(4, skin, 0.02)
-    cv2.circle(canvas, tuple(centre), int(round(0.065 * height * (1 << shift))),
-               skin, -1, cv2.LINE_AA, shift)
+    cv2.circle(canvas, tuple(centre),
+               int(round(0.065 * height * (1 << shift))), skin, -1,
+               cv2.LINE_AA, shift)
     for a in (9, 10, 15, 16):  # hands and feet
         dot(a, skin, 0.025)
     if fill is None:  # the face: dark eyes, a red nose
@@ -111,9 +115,11 @@ def _person(rng, h: int, w: int):
     centre = np.array([rng.uniform(0.1, 0.9) * w, rng.uniform(0.4, 0.65) * h])
     kpt = _pose(rng) @ rot.T * height + centre
     tone = rng.uniform(60, 255, 3)
-    colours = [tuple(float(c) for c in v) for v in (
-        tone * rng.permutation([1., .6, .3]), tone[::-1] * .8,
-        rng.uniform([90, 120, 160], [150, 190, 240]))]
+    colours = [
+        tuple(float(c) for c in v)
+        for v in (tone * rng.permutation([1., .6, .3]), tone[::-1] * .8,
+                  rng.uniform([90, 120, 160], [150, 190, 240]))
+    ]
     return kpt, height, colours
 
 
@@ -163,13 +169,15 @@ def _covered(mask: np.ndarray, kpt: np.ndarray) -> np.ndarray:
 def _annotation(ann_id: int, image_id: int, kpt, flags, mask) -> dict:
     ys, xs = np.nonzero(mask)
     x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
-    keypoints = np.concatenate([np.where(flags[:, None] > 0, kpt, 0.),
-                                flags[:, None]], 1)
+    keypoints = np.concatenate(
+        [np.where(flags[:, None] > 0, kpt, 0.), flags[:, None]], 1)
     return dict(
         id=ann_id,
         image_id=image_id,
         category_id=1,
-        bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)],
+        bbox=[float(x0), float(y0),
+              float(x1 - x0),
+              float(y1 - y0)],
         area=round(AREA_PER_BOX * float((x1 - x0) * (y1 - y0)), 2),
         keypoints=[round(float(v), 2) for v in keypoints.reshape(-1)],
         num_keypoints=int((flags > 0).sum()),
@@ -189,21 +197,31 @@ def _detections(rng, annotations: List[dict], images: List[dict]):
         w, h = sizes[ann['image_id']]
         x0, x1 = np.clip([x0, x1], 0, w)
         y0, y1 = np.clip([y0, y1], 0, h)
-        dets.append(dict(image_id=ann['image_id'], score=rng.uniform(.6, 1.),
-                         box=(x0, y0, x1, y1)))
+        dets.append(
+            dict(
+                image_id=ann['image_id'],
+                score=rng.uniform(.6, 1.),
+                box=(x0, y0, x1, y1)))
     for image in images:
         if rng.random() < 1 / 3:
             w, h = image['width'], image['height']
             bw, bh = rng.uniform(0.2, 0.4) * w, rng.uniform(0.4, 0.7) * h
             x0, y0 = rng.uniform(0, w - bw), rng.uniform(0, h - bh)
-            dets.append(dict(image_id=image['id'], score=rng.uniform(.05, .4),
-                             box=(x0, y0, x0 + bw, y0 + bh)))
+            dets.append(
+                dict(
+                    image_id=image['id'],
+                    score=rng.uniform(.05, .4),
+                    box=(x0, y0, x0 + bw, y0 + bh)))
     return [
-        dict(image_id=d['image_id'], category_id=1,
-             bbox=[round(float(v), 2) for v in
-                   (d['box'][0], d['box'][1], d['box'][2] - d['box'][0],
-                    d['box'][3] - d['box'][1])],
-             score=round(float(d['score']), 4)) for d in dets
+        dict(
+            image_id=d['image_id'],
+            category_id=1,
+            bbox=[
+                round(float(v), 2)
+                for v in (d['box'][0], d['box'][1], d['box'][2] - d['box'][0],
+                          d['box'][3] - d['box'][1])
+            ],
+            score=round(float(d['score']), 4)) for d in dets
     ]
 
 
@@ -256,8 +274,8 @@ def make_coco_people(root: str,
                     _annotation(
                         len(annotations) + 1, idx + 1, kpt, flags, mask))
         with open(
-                osp.join(root, 'annotations', f'person_keypoints_{split}.json'),
-                'w') as f:
+                osp.join(root, 'annotations',
+                         f'person_keypoints_{split}.json'), 'w') as f:
             json.dump(
                 dict(
                     images=images,

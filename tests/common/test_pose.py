@@ -8,6 +8,8 @@ import copy
 import inspect
 import json
 import os.path as osp
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -19,8 +21,9 @@ from helpers.runs import POSE, evaluate, pose_options, train
 from mmengine.dataset import pseudo_collate
 
 SIZES = ('256x192', '384x288')
-CONFIGS = [f'topdown_scopevit_{v}_coco_{s}' for v in ('xt', 't', 's')
-           for s in SIZES] + ['topdown_scalablevit_s_coco_256x192']
+CONFIGS = [
+    f'topdown_scopevit_{v}_coco_{s}' for v in ('xt', 't', 's') for s in SIZES
+] + ['topdown_scalablevit_s_coco_256x192']
 # Parameter counts (model + SimpleBaseline head) of the shipped configs.
 POSE_PARAMS = {
     'topdown_scopevit_xt_coco_256x192': 8_182_123,
@@ -246,8 +249,10 @@ def test_configs_build_in_mmpose(name):
     cfg = load_config(name)
     model = build_model(cfg)
     assert count(model) == POSE_PARAMS[name]
-    deconvs = [m for m in model.head.deconv_layers
-               if isinstance(m, nn.ConvTranspose2d)]
+    deconvs = [
+        m for m in model.head.deconv_layers
+        if isinstance(m, nn.ConvTranspose2d)
+    ]
     assert [(d.in_channels, d.out_channels, d.kernel_size, d.stride)
             for d in deconvs] == [(cfg.model.head.in_channels, 256, (4, 4),
                                    (2, 2))] + [(256, 256, (4, 4), (2, 2))] * 2
@@ -314,9 +319,9 @@ def test_configs_train_and_flip_test_at_their_input_sizes(name, tiny_data):
     assert np.all(keypoints <= [x1 + pad, y1 + pad])
 
 
-@pytest.mark.parametrize('name', [
-    'topdown_scopevit_t_coco_256x192', 'topdown_scopevit_xt_coco_384x288'
-])
+@pytest.mark.parametrize(
+    'name',
+    ['topdown_scopevit_t_coco_256x192', 'topdown_scopevit_xt_coco_384x288'])
 def test_released_sizes_run_with_the_real_backbones(name, tiny_data):
     """The real backbones at the authors' input sizes, on which their code
     raised: a training step (one image) in which every parameter gets a
@@ -368,8 +373,7 @@ def trained(tiny_data, tmp_path_factory):
     return work, train(POSE, work, pose_options(tiny_data))
 
 
-def test_train_then_test_through_mmposes_scripts(trained, tiny_data,
-                                                 tmp_path):
+def test_train_then_test_through_mmposes_scripts(trained, tiny_data, tmp_path):
     """The test tool reloads the checkpoint and reproduces the validation
     at the end of training; --dump keeps one prediction per detected box;
     --show-dir draws each box's keypoints on its image."""
@@ -385,8 +389,8 @@ def test_train_then_test_through_mmposes_scripts(trained, tiny_data,
         o.replace('test_evaluator.', 'test_evaluator.0.')
         for o in pose_options(tiny_data)
     ] + ['default_hooks.visualization.kpt_thr=0.']  # draw every keypoint
-    metrics = evaluate(POSE, work / 'epoch_1.pth', work, options,
-                       '--show-dir', str(shown), '--dump', str(dump))
+    metrics = evaluate(POSE, work / 'epoch_1.pth', work, options, '--show-dir',
+                       str(shown), '--dump', str(dump))
     assert metrics['coco/AP'] == validated
     assert {'coco/AP .5', 'coco/AR'} <= set(metrics)
     root = _tiny_pose(tiny_data)
@@ -394,8 +398,8 @@ def test_train_then_test_through_mmposes_scripts(trained, tiny_data,
         boxes = json.load(f)
     predictions = mmengine.load(str(dump))
     assert len(predictions) == len(boxes)
-    assert sorted(p['img_id'] for p in predictions) == sorted(
-        b['image_id'] for b in boxes)
+    assert sorted(p['img_id'] for p in predictions) == sorted(b['image_id']
+                                                              for b in boxes)
     # one drawing per box: <image>_<k>.jpg, k counting that image's boxes
     drawn, seen = 0, {}
     for pred in predictions:
@@ -409,9 +413,9 @@ def test_train_then_test_through_mmposes_scripts(trained, tiny_data,
                 x, y = int(x), int(y)
                 patch = np.abs(painted - image)[y - 1:y + 2, x - 1:x + 2]
                 drawn += patch.mean() > 40
-    assert drawn > 0.8 * sum(
-        1 for p in predictions
-        for x, y in p['pred_instances']['keypoints'][0] if 0 <= x and 0 <= y)
+    assert drawn > 0.8 * sum(1 for p in predictions
+                             for x, y in p['pred_instances']['keypoints'][0]
+                             if 0 <= x and 0 <= y)
 
 
 def test_mmpose_inferencer(trained, tiny_data, tmp_path, monkeypatch):
@@ -462,8 +466,7 @@ def test_get_flops_counts_pose_models_at_their_input_size(capsys):
     (their multiply-adds written out here), and the head's BatchNorms."""
     import importlib.util
     spec = importlib.util.spec_from_file_location(
-        'get_flops', osp.join(ROOT, 'tools', 'analysis_tools',
-                              'get_flops.py'))
+        'get_flops', osp.join(ROOT, 'tools', 'analysis_tools', 'get_flops.py'))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     result = tool.main(
@@ -499,8 +502,8 @@ def test_keypoint_file_without_keypoints(tiny_data, tmp_path):
     cfg = load_config(QUICKSTART_CFG)
     for split in ('train', 'val'):
         path = _rewrite(tiny_data, tmp_path, split, _drop_keypoints)
-        with pytest.raises(ValueError, match='no annotation with "keypoints"'
-                           ) as error:
+        with pytest.raises(
+                ValueError, match='no annotation with "keypoints"') as error:
             pose_dataset(cfg, tiny_data, split, ann_file=path)
         assert path in str(error.value) and 'person_keypoints' in str(
             error.value)
@@ -517,6 +520,7 @@ def test_wrong_keypoint_count(tiny_data, tmp_path):
     """An annotation with 14 keypoints where the dataset has 17 is refused
     with its id and both counts (mmpose would read 14 keypoints and fail
     later in a flip or the loss)."""
+
     def cut(data):
         data['annotations'][2]['keypoints'] = \
             data['annotations'][2]['keypoints'][:42]
@@ -524,8 +528,8 @@ def test_wrong_keypoint_count(tiny_data, tmp_path):
     cfg = load_config(QUICKSTART_CFG)
     for split in ('train', 'val'):
         path = _rewrite(tiny_data, tmp_path, split, cut)
-        with pytest.raises(ValueError, match='annotation 3 has 42 numbers'
-                           ) as error:
+        with pytest.raises(
+                ValueError, match='annotation 3 has 42 numbers') as error:
             pose_dataset(cfg, tiny_data, split, ann_file=path)
         assert 'coco has 17 keypoints, i.e. 51 numbers' in str(error.value)
 
@@ -552,8 +556,11 @@ def test_boxes_outside_the_image(tiny_data, tmp_path):
     with open(f'{root}person_detection_results/detections_val.json') as f:
         boxes = json.load(f)
     boxes.append(
-        dict(image_id=1, category_id=1, bbox=[-400., -300., 60., 120.],
-             score=0.9))
+        dict(
+            image_id=1,
+            category_id=1,
+            bbox=[-400., -300., 60., 120.],
+            score=0.9))
     bbox_file = tmp_path / 'detections.json'
     bbox_file.write_text(json.dumps(boxes))
     val_set = pose_dataset(cfg, tiny_data, 'val', bbox_file=str(bbox_file))
@@ -562,12 +569,12 @@ def test_boxes_outside_the_image(tiny_data, tmp_path):
     assert not outside['inputs'].any()  # all padding
     model = build_model(_tiny_backbone(cfg)).eval()
     metric = METRICS.build(
-        dict(cfg.val_evaluator,
-             ann_file=f'{root}annotations/person_keypoints_val.json'))
+        dict(
+            cfg.val_evaluator,
+            ann_file=f'{root}annotations/person_keypoints_val.json'))
     metric.dataset_meta = val_set.metainfo
     with torch.no_grad():  # the box outside and one inside
-        preds = model.test_step(
-            pseudo_collate([outside, val_set[0]]))
+        preds = model.test_step(pseudo_collate([outside, val_set[0]]))
     metric.process([], [p.to_dict() for p in preds])
     keypoints = preds[0].pred_instances.keypoints[0]
     assert np.all((keypoints > [-400 - 60, -300 - 120])
@@ -585,21 +592,33 @@ def test_images_smaller_than_the_backbone_minimum(tiny_data, tmp_path):
     image = tmp_path / 'small.jpg'
     cv2.imwrite(str(image), np.full((20, 14, 3), 128, np.uint8))
     box = [2., 1., 10., 18.]
-    keypoints = np.c_[np.linspace(3, 11, 17), np.linspace(2, 18, 17),
+    keypoints = np.c_[np.linspace(3, 11, 17),
+                      np.linspace(2, 18, 17),
                       np.full(17, 2)]
     data = dict(
         images=[dict(id=1, file_name='small.jpg', width=14, height=20)],
         annotations=[
-            dict(id=1, image_id=1, category_id=1, bbox=box, area=80.,
-                 iscrowd=0, num_keypoints=17,
-                 keypoints=keypoints.reshape(-1).tolist())
+            dict(
+                id=1,
+                image_id=1,
+                category_id=1,
+                bbox=box,
+                area=80.,
+                iscrowd=0,
+                num_keypoints=17,
+                keypoints=keypoints.reshape(-1).tolist())
         ],
         categories=[dict(id=1, name='person')])
     ann_file = tmp_path / 'small.json'
     ann_file.write_text(json.dumps(data))
-    dataset = pose_dataset(cfg, tiny_data, 'test', bbox_file=None,
-                           data_root=str(tmp_path), ann_file=str(ann_file),
-                           data_prefix=dict(img=''))
+    dataset = pose_dataset(
+        cfg,
+        tiny_data,
+        'test',
+        bbox_file=None,
+        data_root=str(tmp_path),
+        ann_file=str(ann_file),
+        data_prefix=dict(img=''))
     sample = dataset[0]
     w, h = cfg.codec.input_size
     assert tuple(sample['inputs'].shape) == (3, h, w)
@@ -610,3 +629,84 @@ def test_images_smaller_than_the_backbone_minimum(tiny_data, tmp_path):
     assert np.all((predicted > -10) & (predicted < 30))
     with pytest.raises(ValueError, match='at least 32x32 pixels.*20x14'):
         model.backbone(torch.zeros(1, 3, 20, 14))
+
+
+@pytest.mark.slow
+def test_mmposes_own_scripts_and_mim_train_plugin_configs(tiny_data, tmp_path):
+    """mmpose's own tools/train.py and tools/test.py (from its wheel) and
+    `mim train mmpose` run the plugin's pose config in fresh processes that
+    import the plugin only through the config's `mmscalablevit.` types."""
+    from common.test_clients import mim, run, toolkit_tool
+    options = pose_options(tiny_data)
+    run([
+        sys.executable,
+        toolkit_tool('mmpose', 'train.py'), POSE, '--work-dir',
+        str(tmp_path / 'a'), '--cfg-options'
+    ] + options,
+        cwd=tmp_path)
+    assert (tmp_path / 'a' / 'epoch_1.pth').is_file()
+    out = run(
+        [
+            sys.executable,
+            toolkit_tool('mmpose', 'test.py'), POSE,
+            str(tmp_path / 'a' / 'epoch_1.pth'), '--work-dir',
+            str(tmp_path / 'a'), '--cfg-options'
+        ] + options,
+        cwd=tmp_path)
+    assert 'coco/AP' in out
+    mim('train',
+        'mmpose',
+        POSE,
+        '--gpus',
+        '0',
+        '--work-dir',
+        str(tmp_path / 'b'),
+        '--cfg-options',
+        *options,
+        cwd=tmp_path)
+    assert (tmp_path / 'b' / 'epoch_1.pth').is_file()
+
+
+def test_quickstart_tasks():
+    """tools/quickstart.sh takes --task det|seg|pose|all and refuses others
+    before installing anything."""
+    proc = subprocess.run(
+        ['bash',
+         osp.join(ROOT, 'tools', 'quickstart.sh'), '--task', 'jump'],
+        capture_output=True,
+        text=True,
+        timeout=60)
+    assert proc.returncode == 2
+    assert "unknown task 'jump': det, seg, pose or all" in proc.stderr
+
+
+@pytest.mark.slow
+def test_quickstart_pose_learns(tmp_path):
+    """The pose quick start as tools/quickstart.sh runs it (full tiny set,
+    full schedule) ends far above the mean pose placed in each box."""
+    import importlib.util
+
+    from mmscalablevit.datasets import make_coco_people
+    make_coco_people(str(tmp_path / 'tiny_pose'))
+    spec = importlib.util.spec_from_file_location(
+        'pose_baseline', osp.join(ROOT, 'tools', 'misc', 'pose_baseline.py'))
+    baseline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(baseline)
+    root = _tiny_pose(str(tmp_path))
+    options = [
+        f'{split}_dataloader.dataset.data_root={root}'
+        for split in ('train', 'val', 'test')
+    ] + [
+        f'{split}_dataloader.dataset.bbox_file={root}person_detection_'
+        'results/detections_val.json' for split in ('val', 'test')
+    ] + [
+        f'{split}_evaluator.ann_file={root}annotations/'
+        'person_keypoints_val.json' for split in ('val', 'test')
+    ]
+    epochs = load_config(QUICKSTART_CFG).train_cfg.max_epochs
+    work = tmp_path / 'work'
+    train(POSE, work, options)
+    learned = evaluate(POSE, work / f'epoch_{epochs}.pth', work, options)
+    mean_pose = baseline.main([POSE, '--cfg-options', *options])
+    assert mean_pose['coco/AP'] < 0.1
+    assert learned['coco/AP'] > mean_pose['coco/AP'] + 0.3

@@ -9,6 +9,7 @@
 # `__kpt = _base_.pop('coco_keypoints')`. Items carry `_scope_` so that
 # configs inheriting them through `mmscalablevit::` build them in mmpose.
 
+
 def _topdown(input_size, heatmap_size):
     codec = dict(
         _scope_='mmpose',
@@ -35,14 +36,16 @@ def _topdown(input_size, heatmap_size):
                 scale_prob=1.0,
                 rotate_factor=80.0,
                 rotate_prob=0.6),
-            dict(_scope_='mmpose', type='TopdownAffine', input_size=input_size),
+            dict(
+                _scope_='mmpose', type='TopdownAffine', input_size=input_size),
             dict(_scope_='mmpose', type='GenerateTarget', encoder=codec),
             dict(_scope_='mmpose', type='PackPoseInputs')
         ],
         val_pipeline=[
             dict(_scope_='mmpose', type='LoadImage'),
             dict(_scope_='mmpose', type='GetBBoxCenterScale', padding=1.25),
-            dict(_scope_='mmpose', type='TopdownAffine', input_size=input_size),
+            dict(
+                _scope_='mmpose', type='TopdownAffine', input_size=input_size),
             dict(_scope_='mmpose', type='PackPoseInputs')
         ])
 
