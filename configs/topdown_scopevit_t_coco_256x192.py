@@ -30,18 +30,20 @@ custom_hooks = [
 visualizer = dict(type='mmscalablevit.PoseLocalVisualizer')
 
 codec = __size.codec
+train_pipeline = __size.train_pipeline
+val_pipeline = __size.val_pipeline
 model = dict(
     backbone=dict(__scope.t.backbone, out_indices=(3, ), drop_path_rate=0.15),
     head=dict(in_channels=__scope.t.channels[-1], decoder=codec))
 
 dataset_type = __kpt.dataset_type
 train_dataloader = dict(
-    dataset=dict(type=dataset_type, pipeline=__size.train_pipeline))
+    dataset=dict(type=dataset_type, pipeline=train_pipeline))
 # every detected box is tested (the authors' det_bbox_thr 0)
 val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         filter_cfg=dict(bbox_score_thr=0.),
-        pipeline=__size.val_pipeline))
+        pipeline=val_pipeline))
 test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

@@ -8,7 +8,9 @@ _base_ = [
 __size = _base_.pop('coco_keypoints')['384x288']
 
 codec = __size.codec
+train_pipeline = __size.train_pipeline
+val_pipeline = __size.val_pipeline
 model = dict(head=dict(decoder=codec))
-train_dataloader = dict(dataset=dict(pipeline=__size.train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=__size.val_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader

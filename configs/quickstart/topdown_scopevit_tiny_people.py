@@ -14,6 +14,8 @@ __size = _base_.pop('coco_keypoints')['96x64']
 # images of 160-256 px with up to 3 figures each, and a detector's val boxes.
 data_root = 'data/tiny_pose/'
 codec = __size.codec
+train_pipeline = __size.train_pipeline
+val_pipeline = __size.val_pipeline
 # CPU economy: 128-channel deconvolutions in the head (256 in the recipe)
 model = dict(
     backbone=dict(__scope.scratch_xt.backbone, out_indices=(3, )),
@@ -28,7 +30,7 @@ train_dataloader = dict(
         data_root=data_root,
         ann_file='annotations/person_keypoints_train.json',
         data_prefix=dict(img='train/'),
-        pipeline=__size.train_pipeline))
+        pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
     num_workers=1,
@@ -37,7 +39,7 @@ val_dataloader = dict(
         ann_file='annotations/person_keypoints_val.json',
         bbox_file=data_root + 'person_detection_results/detections_val.json',
         data_prefix=dict(img='val/'),
-        pipeline=__size.val_pipeline))
+        pipeline=val_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=data_root +
                      'annotations/person_keypoints_val.json')

@@ -116,6 +116,8 @@ def test_configs_hold_the_authors_recipe(name):
     # data: center/scale (padding 1.25), shift .16 (p .3), flip .5, half
     # body (> 8 joints, p .3), scale .5 / rotation 40 (p .6), affine,
     # Gaussian targets; test: center/scale, affine
+    assert cfg.train_pipeline == cfg.train_dataloader.dataset.pipeline
+    assert cfg.val_pipeline == cfg.test_dataloader.dataset.pipeline
     train_steps = _steps(cfg.train_dataloader.dataset.pipeline)
     assert list(train_steps) == [
         'LoadImage', 'GetBBoxCenterScale', 'RandomFlip', 'RandomHalfBody',
