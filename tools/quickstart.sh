@@ -73,9 +73,9 @@ for task in $TASKS; do
         set -- $(job_of "$task")
         WORK="work_dirs/quickstart/$b/$1"
         CONFIG="configs/quickstart/${2}_${b}_${3}.py"
-        echo "== $b: $1 on the tiny $3 set: train =="
+        echo "== $b: $1 on $3: train =="
         "$PY" tools/train.py "$CONFIG" --work-dir "$WORK"
-        echo "== $b: $1 on the tiny $3 set: test =="
+        echo "== $b: $1 on $3: test =="
         "$PY" tools/test.py "$CONFIG" "$WORK/$4" --work-dir "$WORK" \
             --show-dir "$ROOT/$WORK/predictions"
         if [ "$task" = pose ]; then
