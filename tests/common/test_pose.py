@@ -321,9 +321,10 @@ def test_configs_train_and_flip_test_at_their_input_sizes(name, tiny_data):
     assert np.all(keypoints <= [x1 + pad, y1 + pad])
 
 
-@pytest.mark.parametrize(
-    'name',
-    ['topdown_scopevit_t_coco_256x192', 'topdown_scopevit_xt_coco_384x288'])
+@pytest.mark.parametrize('name', [
+    'topdown_scopevit_t_coco_256x192',
+    pytest.param('topdown_scopevit_xt_coco_384x288', marks=pytest.mark.slow)
+])
 def test_released_sizes_run_with_the_real_backbones(name, tiny_data):
     """The real backbones at the authors' input sizes, on which their code
     raised: a training step (one image) in which every parameter gets a
