@@ -499,8 +499,9 @@ def _drop_keypoints(data):
 
 def test_keypoint_file_without_keypoints(tiny_data, tmp_path):
     """A json without keypoints (a detection file) is refused by name when
-    the dataset is built, for training and for testing on detected boxes;
-    mmpose's own dataset fails inside numpy or evaluates on nothing."""
+    the dataset is built, for training and for testing on detected boxes
+    (an image list without annotations is a test set); mmpose's own dataset
+    fails inside numpy."""
     from mmpose.registry import DATASETS
     cfg = load_config(QUICKSTART_CFG)
     for split in ('train', 'val'):
@@ -510,6 +511,10 @@ def test_keypoint_file_without_keypoints(tiny_data, tmp_path):
             pose_dataset(cfg, tiny_data, split, ann_file=path)
         assert path in str(error.value) and 'person_keypoints' in str(
             error.value)
+    # an image list (as COCO test-dev's) with detected boxes: accepted
+    images_only = _rewrite(tiny_data, tmp_path, 'val',
+                           lambda data: data.pop('annotations'))
+    assert len(pose_dataset(cfg, tiny_data, 'val', ann_file=images_only)) > 0
     train = copy.deepcopy(cfg.train_dataloader.dataset)
     train.update(
         type='CocoDataset',
