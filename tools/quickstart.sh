@@ -60,7 +60,7 @@ job_of() {
     case "$1" in
         det) echo "mask_rcnn mask_rcnn tiny_shapes epoch_12.pth" ;;
         seg) echo "semfpn semfpn tiny_shapes iter_400.pth" ;;
-        pose) echo "topdown topdown tiny_people epoch_30.pth" ;;
+        pose) echo "topdown topdown tiny_people epoch_16.pth" ;;
     esac
 }
 JOBS=()
