@@ -716,8 +716,9 @@ def test_quickstart_pose_learns(tmp_path):
     train(POSE, work, options)
     learned = evaluate(POSE, work / f'epoch_{epochs}.pth', work, options)
     mean_pose = baseline.main([POSE, '--cfg-options', *options])
-    assert mean_pose['coco/AP'] < 0.1
-    assert learned['coco/AP'] > mean_pose['coco/AP'] + 0.3
+    # docs/pose.md: 0.435 against 0.038
+    assert mean_pose['coco/AP'] < 0.06
+    assert learned['coco/AP'] > 0.35
 
 
 def test_inherited_through_the_plugin_scope(tmp_path):
