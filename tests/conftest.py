@@ -32,15 +32,19 @@ def _seed():
 
 @pytest.fixture(scope='session')
 def tiny_data(tmp_path_factory):
-    """Small generated COCO-, ADE20K- and folder-format sets."""
+    """Small generated COCO-, ADE20K-, COCO-keypoints- and folder-format
+    sets."""
     import shutil
 
-    from mmscalablevit.datasets import make_ade_shapes, make_coco_shapes
+    from mmscalablevit.datasets import (make_ade_shapes, make_coco_people,
+                                        make_coco_shapes)
     root = tmp_path_factory.mktemp('data')
     make_coco_shapes(
         str(root / 'tiny_coco'), num_train=8, num_val=4, empty_every=4, seed=1)
     make_ade_shapes(
         str(root / 'tiny_ade'), num_train=8, num_val=4, empty_every=4, seed=1)
+    make_coco_people(
+        str(root / 'tiny_pose'), num_train=8, num_val=4, empty_every=4, seed=1)
     for i, cls in enumerate(('a', 'b')):
         (root / 'tiny_cls' / cls).mkdir(parents=True)
         for j in range(2):

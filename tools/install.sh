@@ -12,6 +12,11 @@
 #                         per torch version, never reused across versions
 #   mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 pytest
 #   onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2 (ONNX export)
+#   mmpose==1.3.2         without its dependencies (chumpy cannot import on
+#                         python 3.11 and mmpose never imports it), plus
+#                         xtcocotools==1.14.3 built from source (its wheel
+#                         is built against numpy 1 and fails with numpy 2),
+#                         json-tricks and munkres
 #   openmim==0.3.9 (without its openxlab dependencies)
 #
 # Environment: PYTHON (default python3), MMCV_CACHE (default
@@ -96,7 +101,27 @@ fi
 "${PIP[@]}" --no-deps openmim==0.3.9
 "${PIP[@]}" click colorama model-index pandas tabulate requests rich
 
-# 5. this package, editable (PEP 660; setup.py makes mim and mmengine find
+# 5. mmpose (pose estimation), checked by importing its APIs and CocoMetric
+mmpose_ok() {
+    "$PY" - <<'EOF' 2>/dev/null
+import mmpose
+import mmpose.apis
+from mmpose.evaluation import CocoMetric
+assert mmpose.__version__ == '1.3.2', mmpose.__version__
+EOF
+}
+if mmpose_ok; then
+    say "mmpose 1.3.2 already works: kept"
+else
+    say "installing mmpose 1.3.2 (xtcocotools built from source, without chumpy)"
+    "${PIP[@]}" --force-reinstall --no-deps --no-binary xtcocotools xtcocotools==1.14.3
+    "${PIP[@]}" --no-deps mmpose==1.3.2
+    # what both import (the source-built xtcocotools is kept)
+    "${PIP[@]}" xtcocotools==1.14.3 json-tricks munkres matplotlib scipy
+    mmpose_ok || { echo "[install] mmpose 1.3.2 does not import after the install" >&2; exit 1; }
+fi
+
+# 6. this package, editable (PEP 660; setup.py makes mim and mmengine find
 # its .mim folder and installs the startup hook for mmscalablevit:: configs)
 "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
-say "done: torch $TORCH_VERSION, mmcv $MMCV_VERSION, mmdet 3.3.0, mmseg 1.2.2, mmpretrain 1.2.0, mmscalablevit"
+say "done: torch $TORCH_VERSION, mmcv $MMCV_VERSION, mmdet 3.3.0, mmseg 1.2.2, mmpretrain 1.2.0, mmpose 1.3.2, mmscalablevit"

@@ -10,7 +10,8 @@ The forward that is counted follows mmdet 2.x / mmseg 0.x ``forward_dummy``
 (what the authors' get_flops measured): backbone, neck and dense heads; for
 two-stage detectors the RoI heads on 1000 fixed proposals (masks on the first
 100); for segmentors the decode head (no auxiliary head); for classifiers the
-whole model.
+whole model; for pose estimators backbone, neck and head (the heatmaps, as
+mmpose 0.x's ``forward_dummy``).
 """
 from typing import Dict, Tuple
 
@@ -21,8 +22,8 @@ from ..models.bricks import reference_attention
 
 
 class CountedForward(nn.Module):
-    """``forward(img)`` of a detector, segmentor or classifier without
-    post-processing, traceable by the FLOP analyzer."""
+    """``forward(img)`` of a detector, segmentor, classifier or pose
+    estimator without post-processing, traceable by the FLOP analyzer."""
 
     def __init__(self, model: nn.Module, scope: str, num_proposals=1000):
         super().__init__()
@@ -38,6 +39,8 @@ class CountedForward(nn.Module):
             return model(img, mode='tensor')
         if self.scope == 'mmseg':
             return model.decode_head(model.extract_feat(img))
+        if self.scope == 'mmpose':
+            return model.head(model.extract_feat(img))
         feats = model.extract_feat(img)
         if not hasattr(model, 'roi_head'):
             return model.bbox_head(feats)

@@ -1,10 +1,11 @@
-"""One entry point for three toolkits: run the config's toolkit's own
+"""One entry point for four toolkits: run the config's toolkit's own
 ``tools/train.py`` / ``tools/test.py`` (shipped in its wheel under
 ``.mim/tools``) in this process, with the package's additions.
 
 Every option of those scripts works as documented by the toolkit (mmdet's
 ``--auto-scale-lr``, ``--tta``, ``--show-dir``, ``--out``, mmpretrain's
-``--out-item``, ...). What the package adds, and nothing else:
+``--out-item``, mmpose's ``--dump``, ...). What the package adds, and
+nothing else:
 
 * the toolkit is picked by the config's ``default_scope``;
 * ``--launcher pytorch`` works on CPU-only machines (gloo), and the process
@@ -29,7 +30,7 @@ from mmengine.runner import find_latest_checkpoint
 from ..checkpoint import safe_source
 from .distributed import end_distributed, setup_cpu_distributed
 
-TOOLKITS = ('mmdet', 'mmseg', 'mmpretrain')
+TOOLKITS = ('mmdet', 'mmseg', 'mmpretrain', 'mmpose')
 
 
 def toolkit_of(cfg: Config) -> str:
@@ -38,8 +39,8 @@ def toolkit_of(cfg: Config) -> str:
     if scope not in TOOLKITS:
         raise ValueError(
             f'Config default_scope is {scope!r}; the tools run configs whose '
-            f'default_scope is one of {TOOLKITS} (inherit an mmdet::, mmseg:: '
-            'or mmpretrain:: base, or set default_scope).')
+            f'default_scope is one of {TOOLKITS} (inherit an mmdet::, '
+            'mmseg::, mmpretrain:: or mmpose:: base, or set default_scope).')
     return scope
 
 
@@ -154,8 +155,9 @@ def run_tool(name: str, argv: Optional[List[str]] = None) -> _Run:
     if config is None:
         usage = (f'usage: {name}.py CONFIG {"CHECKPOINT " * (name == "test")}'
                  f"[options]\n\nRuns the config's toolkit's own tools/"
-                 f'{name}.py (mmdet, mmseg or mmpretrain, by the config\'s '
-                 'default_scope) with its options; `CONFIG -h` lists them.')
+                 f'{name}.py (mmdet, mmseg, mmpretrain or mmpose, by the '
+                 "config's default_scope) with its options; `CONFIG -h` "
+                 'lists them.')
         if {'-h', '--help'} & set(argv):
             print(usage)
             raise SystemExit(0)

@@ -236,7 +236,9 @@ def _toolkit_keys():
                  'mmseg::upernet/upernet_r50_4xb4-160k_ade20k-512x512.py',
                  'mmseg::swin/swin-tiny-patch4-window7-in1k-pre_upernet_'
                  '8xb2-160k_ade20k-512x512.py',
-                 'mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py'):
+                 'mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py',
+                 'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_swin-t-'
+                 'p4-w7_8xb32-210e_coco-256x192.py'):
         with tempfile.TemporaryDirectory() as tmp:
             path = f'{tmp}/cfg.py'
             with open(path, 'w') as f:

@@ -11,7 +11,8 @@ import subprocess
 import numpy as np
 import pytest
 from helpers import ROOT
-from helpers.runs import DET, SEG, det_options, evaluate, seg_options, train
+from helpers.runs import (DET, POSE, SEG, det_options, evaluate, pose_options,
+                          seg_options, train)
 
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
@@ -145,16 +146,18 @@ def _free_port():
         return str(s.getsockname()[1])
 
 
-@pytest.mark.parametrize('task', ['det', 'seg'])
+@pytest.mark.parametrize(
+    'task', ['det', 'seg', pytest.param('pose', marks=pytest.mark.slow)])
 def test_dist_train_two_cpu_processes(task, tiny_data, tmp_path):
     """tools/dist_train.sh CONFIG 2 without GPUs: gloo, DDP on CPU, SyncBN
     turned into BN; both ranks train, rank 0 saves the checkpoint, DDP does
     not warn of gradient layouts, and the job exits 0."""
     work = str(tmp_path / task)
-    config, options, ckpt = ((DET, det_options(tiny_data, batch=1),
-                              'epoch_1.pth') if task == 'det' else
-                             (SEG, seg_options(tiny_data, iters=2, batch=1),
-                              'iter_2.pth'))
+    config, options, ckpt = {
+        'det': (DET, det_options(tiny_data, batch=1), 'epoch_1.pth'),
+        'seg': (SEG, seg_options(tiny_data, iters=2, batch=1), 'iter_2.pth'),
+        'pose': (POSE, pose_options(tiny_data, batch=2), 'epoch_1.pth'),
+    }[task]
     env = dict(
         os.environ,
         PORT=_free_port(),

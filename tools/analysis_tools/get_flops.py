@@ -5,7 +5,8 @@
 
 No dataset is needed: the model runs on a zero image of the given shape
 (defaults: detection 800x1280, segmentation 512x2048, classification
-224x224, the sizes of the paper). One multiply-add counts as one FLOP.
+224x224, the sizes of the paper; pose: the codec's input size, e.g.
+256x192). One multiply-add counts as one FLOP.
 Two totals are printed: with the backbone's attention matrix products
 (mmengine / fvcore convention) and without them (the thop / mmcv 1.x
 convention of the paper's figures).
@@ -43,6 +44,8 @@ def main(argv=None):
     model, scope = build_model(cfg), toolkit_of(cfg)
     if args.shape:
         shape = tuple(args.shape) * (2 // len(args.shape))
+    elif scope == 'mmpose':  # codec input_size is (W, H)
+        shape = tuple(cfg.codec.input_size[::-1])
     else:
         shape = DEFAULT_SHAPES[scope]
     result = count_flops(model, scope, shape)

@@ -1,0 +1,11 @@
+# Top-down pose + ScopeViT-S, COCO keypoints at 256x192: the T config with
+# the S backbone and the authors' stochastic depth 0.2 (their
+# scopevit_s_coco_256x192.py).
+_base_ = [
+    './topdown_scopevit_t_coco_256x192.py', './_base_/models/scopevit.py'
+]
+__scope = _base_.pop('scopevit')
+
+model = dict(
+    backbone=dict(__scope.s.backbone, drop_path_rate=0.2),
+    head=dict(in_channels=__scope.s.channels[-1]))

@@ -1,0 +1,11 @@
+# Top-down pose + ScopeViT-XT, COCO keypoints at 384x288: the T config with the
+# XT backbone and the authors' stochastic depth 0.1 (their
+# scopevit_xt_coco_384x288.py).
+_base_ = [
+    './topdown_scopevit_t_coco_384x288.py', './_base_/models/scopevit.py'
+]
+__scope = _base_.pop('scopevit')
+
+model = dict(
+    backbone=dict(__scope.xt.backbone, drop_path_rate=0.1),
+    head=dict(in_channels=__scope.xt.channels[-1]))
