@@ -7,20 +7,21 @@ import http.server
 import os.path as osp
 import subprocess
 import sys
-import threading
 import textwrap
+import threading
 
 import numpy as np
 import pytest
 import torch
-from helpers import ROOT
-from helpers.runs import DET, det_options
 from mmengine.logging import HistoryBuffer
 
 from mmscalablevit.checkpoint import (CheckpointReadError, load_pretrained,
                                       read_checkpoint)
 from mmscalablevit.models import ScalableViT
-from scalable_vit.fixtures import TINY_ARCH
+
+from ..helpers import ROOT
+from ..helpers.runs import DET, det_options
+from ..scalable_vit.fixtures import TINY_ARCH
 
 multiarray = np._core.multiarray
 

@@ -10,8 +10,9 @@ import sys
 import textwrap
 
 import pytest
-from helpers import ROOT
-from helpers.runs import DET, det_options
+
+from ..helpers import ROOT
+from ..helpers.runs import DET, det_options
 
 SITE = osp.dirname(osp.dirname(osp.abspath(__import__('mmdet').__file__)))
 
@@ -101,14 +102,15 @@ def test_readme_own_project_example_trains(tiny_data, tmp_path):
     project = tmp_path / 'my_project'
     (project / 'configs').mkdir(parents=True)
     import torch
-    from scalable_vit.fixtures import official_state_dict
 
     from mmscalablevit.models import ScalableViT
+
+    from ..scalable_vit.fixtures import official_state_dict
     snippet = readme_snippet('# my_project/configs/my_det.py')
     (project / 'configs' / 'my_det.py').write_text(snippet)
     os.symlink(osp.join(tiny_data, 'tiny_coco'), project / 'data')
     (project / 'checkpoints').mkdir()  # the authors' layout, random weights
-    torch.save({'model': official_state_dict(ScalableViT('s'))},
+    torch.save({'model': official_state_dict(ScalableViT('s').state_dict())},
                project / 'checkpoints' / 'scalablevit_s.pth')
     small = '(320, 224)'  # a short run: small images, one epoch
     out = run([
@@ -202,3 +204,46 @@ def test_mmdet_get_flops_agrees(tiny_data, tmp_path):
     theirs = float(re.search(r'Flops: ([\d.]+)T', out).group(1)) * 1000
     assert theirs == pytest.approx(
         _flops_of_our_tool(config, h, w), rel=0.005)
+
+
+RELEASED_SCOPEVIT_T = ('https://github.com/xuesongnie/ScopeViT/releases/'
+                       'download/v1.0.0/scopevit_tiny.pth')
+
+
+def test_get_model_pretrained_loads_the_authors_weights_converted(
+        file_server, tmp_path, monkeypatch):
+    """`get_model('scopevit_t_in1k', pretrained=True)` downloads the
+    metafile's Weights (the authors' release; here a file in their layout
+    served locally) and loads it converted: every weight of the classifier,
+    head included."""
+    import torch
+    from mmpretrain import get_model
+    from mmpretrain.apis.model import ModelHub
+
+    from ..helpers.weights import randomize
+    from ..scope_vit.fixtures import to_official
+    assert ModelHub.get('scopevit_t_in1k').weights == RELEASED_SCOPEVIT_T
+    root, address = file_server
+    for var in ('http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv('no_proxy', '127.0.0.1')
+    monkeypatch.setattr(torch.hub, '_hub_dir', str(tmp_path / 'hub'))
+
+    released = randomize(get_model('scopevit_t_in1k')).state_dict()
+    authors = to_official({
+        k[len('backbone.'):]: v
+        for k, v in released.items() if k.startswith('backbone.')
+    })
+    authors.update(
+        {k.replace('head.fc.', 'head.'): v
+         for k, v in released.items() if k.startswith('head.')})
+    torch.save({'state_dict': authors, 'epoch': 299},
+               root / 'scopevit_tiny.pth')
+    model = get_model(
+        'scopevit_t_in1k',
+        pretrained=True,
+        url_mapping=(r'https://github.com/.*/', address + '/'))
+    loaded = model.state_dict()
+    assert list(loaded) == list(released)
+    assert all(torch.equal(loaded[k], v) for k, v in released.items())
+    assert (tmp_path / 'hub' / 'checkpoints' / 'scopevit_tiny.pth').is_file()

@@ -7,11 +7,12 @@ import os.path as osp
 
 import pytest
 import torch
-from helpers.runs import DET, SEG, det_options, seg_options, train
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
 from mmscalablevit.checkpoint import read_checkpoint
+
+from ..helpers.runs import DET, SEG, det_options, seg_options, train
 
 
 @HOOKS.register_module(force=True)

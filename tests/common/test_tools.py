@@ -10,11 +10,11 @@ import subprocess
 
 import numpy as np
 import pytest
-from helpers import ROOT
-from helpers.runs import DET, SEG, det_options, evaluate, seg_options, train
-
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+
+from ..helpers import ROOT
+from ..helpers.runs import DET, SEG, det_options, evaluate, seg_options, train
 
 
 def test_detection_train_then_test(tiny_data, tmp_path, capsys):
