@@ -83,12 +83,10 @@ def test_authors_models_need_their_file_and_drop_no_path(
     with pytest.raises(ValueError, match='--authors-file scopevit=PATH'):
         bm.MODELS['scopevit-t-authors']()
     stand_in = tmp_path / 'scopevit.py'
-    stand_in.write_text(
-        'class ScopeViT:\n'
-        '    def __init__(self, **kwargs):\n'
-        '        self.kwargs = kwargs\n')
+    stand_in.write_text('class ScopeViT:\n'
+                        '    def __init__(self, **kwargs):\n'
+                        '        self.kwargs = kwargs\n')
     monkeypatch.setattr(bm, 'AUTHORS_FILES', {'scopevit': str(stand_in)})
     model = bm.MODELS['scopevit-t-authors']()
     monkeypatch.delitem(sys.modules, '_authors_scopevit')
-    assert model.kwargs == dict(
-        arch='tiny', fork_feat=True, drop_path_rate=0.)
+    assert model.kwargs == dict(arch='tiny', fork_feat=True, drop_path_rate=0.)

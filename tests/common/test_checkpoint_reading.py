@@ -143,11 +143,10 @@ def test_plain_data_of_real_checkpoints_is_rebuilt(tmp_path):
     assert torch.equal(loaded['tensor'], obj['tensor'])
 
 
-@pytest.mark.parametrize('content,what', [(b'', 'is empty (0 bytes)'),
-                                          (b'hello, not a model\n',
-                                           'is not a PyTorch checkpoint'),
-                                          (b'e' * 300,
-                                           'is not a PyTorch checkpoint')])
+@pytest.mark.parametrize(
+    'content,what', [(b'', 'is empty (0 bytes)'),
+                     (b'hello, not a model\n', 'is not a PyTorch checkpoint'),
+                     (b'e' * 300, 'is not a PyTorch checkpoint')])
 def test_non_checkpoints_are_named(content, what, tmp_path):
     path = tmp_path / 'weights.pth'
     path.write_bytes(content)
@@ -188,10 +187,11 @@ def test_every_loading_path_refuses_a_crafted_file(tmp_path, tiny_data):
         ] + options,
     }
     for name, args in commands.items():
-        proc = subprocess.run([sys.executable] + args,
-                              capture_output=True,
-                              text=True,
-                              timeout=600)
+        proc = subprocess.run(
+            [sys.executable] + args,
+            capture_output=True,
+            text=True,
+            timeout=600)
         assert proc.returncode == 1, (name, proc.returncode,
                                       proc.stderr[-1500:])
         assert 'CheckpointReadError' in proc.stderr, (name,

@@ -136,8 +136,12 @@ def test_scopevit_configs_at_sizes_the_released_code_rejects(name, size):
         from mmdet.structures import DetDataSample
         from mmengine.structures import InstanceData
         sample = DetDataSample(
-            metainfo=dict(img_shape=size, ori_shape=size, scale_factor=(1, 1),
-                          pad_shape=size, batch_input_shape=size))
+            metainfo=dict(
+                img_shape=size,
+                ori_shape=size,
+                scale_factor=(1, 1),
+                pad_shape=size,
+                batch_input_shape=size))
         sample.gt_instances = InstanceData(
             bboxes=torch.tensor([[100., 120., 400., 500.]]),
             labels=torch.tensor([3]))
@@ -151,8 +155,7 @@ def test_scopevit_configs_at_sizes_the_released_code_rejects(name, size):
         from mmseg.structures import SegDataSample
         sample = SegDataSample(
             metainfo=dict(img_shape=size, ori_shape=size, pad_shape=size))
-        sample.gt_sem_seg = PixelData(
-            data=torch.randint(0, 150, (1, h, w)))
+        sample.gt_sem_seg = PixelData(data=torch.randint(0, 150, (1, h, w)))
     data = model.data_preprocessor(
         dict(inputs=[image], data_samples=[sample]), True)
     assert tuple(data['inputs'].shape[-2:]) == tuple(
@@ -162,8 +165,7 @@ def test_scopevit_configs_at_sizes_the_released_code_rejects(name, size):
     loss.backward()
     model.eval()
     with torch.no_grad():
-        preds = model.test_step(
-            dict(inputs=[image], data_samples=[sample]))
+        preds = model.test_step(dict(inputs=[image], data_samples=[sample]))
     assert len(preds) == 1
 
 
@@ -177,8 +179,8 @@ def test_scopevit_no_decay_keys_have_the_authors_effect():
     names = {id(p): n for n, p in model.named_parameters()}
     undecayed = {
         names[id(p)]
-        for group in wrapper.optimizer.param_groups if group['weight_decay'] == 0
-        for p in group['params']
+        for group in wrapper.optimizer.param_groups
+        if group['weight_decay'] == 0 for p in group['params']
     }
     assert undecayed == {n for n in names.values() if 'norm' in n}
     assert 'backbone.blocks1.0.mssa.ls1.gamma' not in undecayed
@@ -216,8 +218,9 @@ def test_dumped_configs_hold_no_helper_variables():
     from mmengine.config import Config
     allowed = _toolkit_keys() | {'custom_imports', 'custom_hooks'}
     leaked = {}
-    for path in sorted(glob.glob(f'{CONFIGS}/*.py') +
-                       glob.glob(f'{CONFIGS}/quickstart/*.py')):
+    for path in sorted(
+            glob.glob(f'{CONFIGS}/*.py') +
+            glob.glob(f'{CONFIGS}/quickstart/*.py')):
         extra = set(Config.fromfile(path).keys()) - allowed
         if extra:
             leaked[path] = sorted(extra)
@@ -234,14 +237,21 @@ def test_segmentation_evaluates_images_the_resize_leaves_under_32_px(
     from mmseg.registry import TRANSFORMS
     cfg = load_config('quickstart/semfpn_scalablevit_tiny_shapes')
     model = build_model(cfg).eval()
-    pipeline = [t for t in cfg.test_dataloader.dataset.pipeline
-                if 'Load' not in t['type']]
+    pipeline = [
+        t for t in cfg.test_dataloader.dataset.pipeline
+        if 'Load' not in t['type']
+    ]
     transform = Compose([TRANSFORMS.build(t) for t in pipeline])
     img = (np.random.rand(10, 300, 3) * 255).astype(np.uint8)
-    data = transform(dict(img=img, img_shape=img.shape[:2],
-                          ori_shape=img.shape[:2], img_path='tiny.jpg',
-                          seg_map_path=None, reduce_zero_label=True,
-                          seg_fields=[]))
+    data = transform(
+        dict(
+            img=img,
+            img_shape=img.shape[:2],
+            ori_shape=img.shape[:2],
+            img_path='tiny.jpg',
+            seg_map_path=None,
+            reduce_zero_label=True,
+            seg_fields=[]))
     assert min(data['inputs'].shape[-2:]) < 32
     with torch.no_grad():
         (pred, ) = model.test_step(

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from mmscalablevit.analysis import count_flops, default_shape
+
 from ..helpers import ROOT
 from ..helpers.builders import build_model, load_config
 from .test_metafiles import metafile_models
@@ -30,11 +31,10 @@ RELEASED_TOTAL = {
 
 @pytest.mark.parametrize('name', COUNTED)
 def test_metafile_flops_are_the_counters(name):
-    meta = next(m for m in metafile_models()
-                if m['Name'] == name)['Metadata']
+    meta = next(m for m in metafile_models() if m['Name'] == name)['Metadata']
     cfg = load_config(name)
-    flops = count_flops(build_model(cfg), cfg.default_scope,
-                        default_shape(cfg))
+    flops = count_flops(
+        build_model(cfg), cfg.default_scope, default_shape(cfg))
     assert meta['FLOPs'] == flops['without_attention']
     assert meta['FLOPs with attention matmuls'] == flops['total']
     assert meta['Parameters'] == flops['params']

@@ -16,7 +16,8 @@ USER_DET = """
 _base_ = ['mmscalablevit::scalablevit/mask_rcnn_scalablevit_s_3x_ms.py']
 model = dict(
     backbone=dict(frozen_stages=1, init_cfg=None),
-    roi_head=dict(bbox_head=dict(num_classes=3), mask_head=dict(num_classes=3)))
+    roi_head=dict(
+        bbox_head=dict(num_classes=3), mask_head=dict(num_classes=3)))
 train_dataloader = dict(dataset=dict(data_root='my_data/'))
 """
 USER_SEG = """
@@ -227,8 +228,9 @@ def test_a_wrong_name_lists_the_configs_of_both_backbones(tmp_path):
 
 @pytest.mark.parametrize('name', ['../setup.py', 'scalablevit/../../x.py'])
 def test_names_outside_the_configs_are_refused(name, tmp_path):
-    with pytest.raises(ValueError, match="points outside the package's "
-                       r"configs \('..'\)"):
+    with pytest.raises(
+            ValueError, match="points outside the package's "
+            r"configs \('..'\)"):
         _load(tmp_path, f'mmscalablevit::{name}')
 
 
@@ -238,14 +240,14 @@ def test_mmengine_still_looks_bases_up_where_the_package_answers():
     if that changes, this fails, not the users' configs."""
     import inspect
 
-    import mmscalablevit  # noqa: F401
     from mmengine.config import Config
+
+    import mmscalablevit  # noqa: F401
     lookup = Config.__dict__['_get_cfg_path']
     assert isinstance(lookup, staticmethod)
     assert getattr(lookup.__func__, '_mmscalablevit', False)
-    assert list(inspect.signature(lookup.__func__).parameters) == [
-        'cfg_path', 'filename'
-    ]
+    assert list(inspect.signature(
+        lookup.__func__).parameters) == ['cfg_path', 'filename']
     assert 'Config._get_cfg_path(' in inspect.getsource(Config._file2dict)
     # and it still answers mmengine's own packages
     path, scope = Config._get_cfg_path(
@@ -274,6 +276,8 @@ def test_missing_mim_links_are_made_again(tmp_path, monkeypatch):
         raise PermissionError(13, 'Permission denied')
 
     monkeypatch.setattr(toolkit_glue.os, 'symlink', read_only)
-    with pytest.warns(UserWarning, match='tools.* is missing and cannot be '
-                      r'made .*Permission denied.*: run tools/install.sh'):
+    with pytest.warns(
+            UserWarning,
+            match='tools.* is missing and cannot be '
+            r'made .*Permission denied.*: run tools/install.sh'):
         toolkit_glue.restore_mim_links(str(package))

@@ -97,7 +97,7 @@ def small_pipeline(cfg: Config, train: bool):
     """The config's pipeline with the image scale cut down for CPU steps."""
     scope = cfg.default_scope
     if scope == 'mmdet':
-        with_mask = 'roi_head' in cfg.model and 'mask_head' in cfg.model.roi_head
+        with_mask = 'mask_head' in cfg.model.get('roi_head', {})
         return [
             dict(type='LoadImageFromFile'),
             dict(type='LoadAnnotations', with_bbox=True, with_mask=with_mask),

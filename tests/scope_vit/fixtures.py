@@ -6,7 +6,6 @@ import os.path as osp
 import re
 from collections import OrderedDict
 
-
 from ..helpers import DATA
 
 FIXTURE = osp.join(DATA, 'scopevit_tiny_seed0.pth')
