@@ -19,6 +19,7 @@ from typing import Dict, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.structures import InstanceData
 
 from ..models.bricks import reference_attention
 
@@ -66,7 +67,6 @@ class CountedForward(nn.Module):
         return outs + model.roi_head.forward(feats, self._proposals(img), None)
 
     def _proposals(self, img):
-        from mmengine.structures import InstanceData
         H, W = img.shape[-2:]
         g = torch.Generator().manual_seed(0)
         xy = torch.rand(

@@ -1,8 +1,7 @@
+from .synthetic import SEG_CLASSES, SHAPES, make_ade_shapes, make_coco_shapes
 from .transforms import AlignResize
-from .synthetic import (SEG_CLASSES, SEG_PALETTE, SHAPES, make_ade_shapes,
-                        make_coco_shapes)
 
 __all__ = [
-    'AlignResize', 'SHAPES', 'SEG_CLASSES', 'SEG_PALETTE', 'make_coco_shapes',
+    'AlignResize', 'SHAPES', 'SEG_CLASSES', 'make_coco_shapes',
     'make_ade_shapes'
 ]

@@ -16,7 +16,10 @@ Every option of those scripts works as documented by the toolkit (mmdet's
 
 Exact resume is the configs' own: they name :class:`ExactResumeHook`.
 """
+import copy
+import importlib
 import importlib.util
+import json
 import os.path as osp
 import runpy
 import sys
@@ -59,9 +62,6 @@ def build_model(cfg: Config, pretrained: bool = False):
             is dropped, so that ``init_weights`` needs no pretrained file
             (the backbone's own initialisation is used).
     """
-    import copy
-    import importlib
-
     from mmengine.registry import init_default_scope
     scope = toolkit_of(cfg)
     init_default_scope(scope)
@@ -98,7 +98,6 @@ def logged_test_metrics(runner) -> Optional[dict]:
     """The metrics of the runner's test, as its logger hook wrote them to
     ``<work_dir>/<timestamp>/<timestamp>.json`` (None where this process
     wrote none)."""
-    import json
     path = osp.join(runner.log_dir, f'{runner.timestamp}.json')
     if not osp.isfile(path):
         return None

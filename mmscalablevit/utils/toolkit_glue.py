@@ -28,8 +28,10 @@ calls :func:`install` in every interpreter; importing the package does too.
 This module imports nothing but the standard library at import time (it is
 loaded at interpreter start, by path, without importing the package).
 """
+import difflib
 import os
 import os.path as osp
+import re
 import sys
 
 PACKAGE = 'mmscalablevit'
@@ -104,7 +106,6 @@ def resolve_config(name: str) -> str:
     path = osp.join(root, *parts)
     if parts and osp.isfile(path):
         return path
-    import difflib
     configs = shipped_configs(root) if osp.isdir(root) else []
     close = difflib.get_close_matches('/'.join(parts), configs, n=3)
     raise FileNotFoundError(
@@ -202,7 +203,6 @@ def _converting(get_model, hub, root: str):
             return get_model(model, pretrained, *args, **kwargs)
         if checkpoint is None:
             return get_model(model, pretrained, *args, **kwargs)
-        import re
         if kwargs.get('url_mapping'):
             checkpoint = re.sub(*kwargs['url_mapping'], checkpoint)
         from mmscalablevit.checkpoint import (check_fits, read_checkpoint,

@@ -1,6 +1,5 @@
 """Helpers that build models and real data batches from the shipped configs
 (data comes from the generated tiny sets, run through real pipelines)."""
-import copy
 import os.path as osp
 
 import torch
@@ -129,10 +128,6 @@ def batch(cfg: Config,
     ds = dataset(cfg, pipeline or small_pipeline(cfg, train), data_root,
                  'train' if train else 'val')
     return pseudo_collate([ds[i] for i in range(n)])
-
-
-def copy_cfg(cfg):
-    return copy.deepcopy(cfg)
 
 
 def count(model) -> int:
