@@ -1,6 +1,4 @@
-# Top-down pose + ScopeViT-S, COCO keypoints at 256x192: the T config with
-# the S backbone and the authors' stochastic depth 0.2 (their
-# scopevit_s_coco_256x192.py).
+# Top-down heatmaps + ScopeViT-S, COCO keypoints 256x192: docs/pose.md
 _base_ = [
     './topdown_scopevit_t_coco_256x192.py', './_base_/models/scopevit.py'
 ]

@@ -1,8 +1,4 @@
-# Top-down pose + ScopeViT-S, COCO keypoints at 384x288: the T config with
-# the S backbone and the authors' stochastic depth 0.2, trained in mixed
-# precision with a dynamic loss scale as theirs (fp16 on in their
-# scopevit_s_coco_384x288.py only). Mixed precision needs a GPU; elsewhere
-# pass --cfg-options optim_wrapper.type=OptimWrapper.
+# Top-down heatmaps + ScopeViT-S, COCO keypoints 384x288, AMP: docs/pose.md
 _base_ = [
     './topdown_scopevit_t_coco_384x288.py', './_base_/models/scopevit.py'
 ]

@@ -1,14 +1,4 @@
-# Top-down heatmap pose estimation + ScopeViT-T, COCO keypoints at 256x192:
-# the authors' scopevit_t_coco_256x192.py (mmpose 0.x) in mmpose 1.x. A
-# SimpleBaseline head on the last stage (three 4x4 deconvolutions of 256
-# channels, a 1x1 conv to 17 heatmaps at 1/4 of the input), MSE loss weighted
-# by keypoint visibility, flip test with the flipped heatmaps shifted by one
-# pixel; Adam lr 1e-3 without weight decay, linear warm-up over 500
-# iterations from 0.001, x0.1 at epochs 170 and 200 of 210; 32 images per
-# GPU; tested on a person detector's boxes, COCO keypoint AP every 10
-# epochs, the best checkpoint kept. Model, schedule and loaders come from
-# mmpose's Swin-T top-down config, the same recipe but for its lr (5e-4).
-# Their backbone raised at both input sizes; this one runs at any size.
+# Top-down heatmaps + ScopeViT-T, COCO keypoints 256x192: docs/pose.md
 _base_ = [
     'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
     'td-hm_swin-t-p4-w7_8xb32-210e_coco-256x192.py',

@@ -1,6 +1,4 @@
-# Top-down pose + ScopeViT-T, COCO keypoints at 384x288 (heatmaps 96x72): the
-# 256x192 config at the authors' larger input size (their
-# scopevit_t_coco_384x288.py).
+# Top-down heatmaps + ScopeViT-T, COCO keypoints 384x288: docs/pose.md
 _base_ = [
     './topdown_scopevit_t_coco_256x192.py',
     './_base_/datasets/coco_keypoints.py'

@@ -1,6 +1,4 @@
-# Top-down pose + ScopeViT-XT, COCO keypoints at 256x192: the T config with the
-# XT backbone and the authors' stochastic depth 0.1 (their
-# scopevit_xt_coco_256x192.py).
+# Top-down heatmaps + ScopeViT-XT, COCO keypoints 256x192: docs/pose.md
 _base_ = [
     './topdown_scopevit_t_coco_256x192.py', './_base_/models/scopevit.py'
 ]

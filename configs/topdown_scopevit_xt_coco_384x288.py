@@ -1,6 +1,4 @@
-# Top-down pose + ScopeViT-XT, COCO keypoints at 384x288: the T config with the
-# XT backbone and the authors' stochastic depth 0.1 (their
-# scopevit_xt_coco_384x288.py).
+# Top-down heatmaps + ScopeViT-XT, COCO keypoints 384x288: docs/pose.md
 _base_ = [
     './topdown_scopevit_t_coco_384x288.py', './_base_/models/scopevit.py'
 ]

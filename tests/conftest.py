@@ -1,18 +1,18 @@
-"""Fixtures every test may use: a fixed seed and the small generated
-datasets. Backbone-specific fixtures live in each backbone's folder."""
-import os.path as osp
-import sys
+"""Fixtures every test may use: a fixed seed, the small generated datasets
+and a local file server. Backbone-specific fixtures live in each backbone's
+folder."""
+import functools
+import http.server
+import threading
 
 import pytest
 import torch
 
-# tests import their helpers as `helpers.*` and `<backbone>.*` modules
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-
 
 def pytest_addoption(parser):
     parser.addoption(
-        '--runslow', action='store_true',
+        '--runslow',
+        action='store_true',
         help='also run the end-to-end tests marked slow (minutes each)')
 
 
@@ -51,3 +51,20 @@ def tiny_data(tmp_path_factory):
             shutil.copy(root / 'tiny_coco' / 'train' / f'{2 * i + j:05d}.jpg',
                         root / 'tiny_cls' / cls / f'{j}.jpg')
     return str(root)
+
+
+@pytest.fixture
+def file_server(tmp_path):
+    """An http server on 127.0.0.1 serving tmp_path/served."""
+    root = tmp_path / 'served'
+    root.mkdir()
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f'http://127.0.0.1:{server.server_address[1]}'
+    server.shutdown()
+    server.server_close()
+    thread.join()

@@ -21,6 +21,9 @@
 #
 # Environment: PYTHON (default python3), MMCV_CACHE (default
 # ~/.cache/mmscalablevit), MAX_JOBS (default: all cores).
+#
+#   bash tools/install.sh --check   # exit 0 if all of it is in place
+#                                   # (a few seconds, no pip)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +33,32 @@ CACHE="${MMCV_CACHE:-$HOME/.cache/mmscalablevit}"
 MMCV_VERSION=2.1.0
 
 say() { echo "[install] $*"; }
+
+if [ "${1:-}" = --check ]; then
+    exec "$PY" - "$ROOT" <<'EOF'
+import os, os.path as osp, sys
+from importlib.metadata import PackageNotFoundError, version
+from importlib.util import find_spec
+sys.path = [p for p in sys.path if p not in ('', os.getcwd())]
+pins = dict(mmengine='0.10.7', mmcv='2.1.0', mmdet='3.3.0',
+            mmsegmentation='1.2.2', mmpretrain='1.2.0', onnx='1.23.2',
+            onnxruntime='1.32.0', onnxscript='0.7.2', openmim='0.3.9',
+            mmpose='1.3.2')
+try:
+    wrong = [f'{n}=={v}' for n, v in pins.items() if version(n) != v]
+    import mmcv.ops  # noqa: F401 (the compiled ops load)
+    import mmpose.apis  # noqa: F401 (its source-built xtcocotools loads)
+    spec = find_spec('mmscalablevit')
+    here = spec and osp.realpath(spec.submodule_search_locations[0])
+except (PackageNotFoundError, ImportError) as error:
+    sys.exit(f'[install] missing: {error}')
+if wrong:
+    sys.exit(f'[install] other versions than {wrong}')
+if here != osp.realpath(osp.join(sys.argv[1], 'mmscalablevit')):
+    sys.exit(f'[install] mmscalablevit is not installed from {sys.argv[1]}')
+print('[install] everything is in place')
+EOF
+fi
 
 # 1. torch
 if "$PY" -c "import torch, torchvision" 2>/dev/null; then

@@ -1,6 +1,4 @@
-# Quick start of top-down pose with the small ScalableViT of the detection
-# and segmentation quick starts instead of ScopeViT-XT: the ScopeViT quick
-# start's data, head and schedule, with the backbone swapped.
+# Quick start: top-down pose + the small ScalableViT on the tiny stick figures.
 _base_ = [
     './topdown_scopevit_tiny_people.py', '../_base_/models/scalablevit_tiny.py'
 ]

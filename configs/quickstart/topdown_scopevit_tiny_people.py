@@ -1,8 +1,4 @@
-# Quick start: top-down pose estimation with ScopeViT-XT, trained from
-# scratch on the built-in tiny COCO-keypoints set of stick figures in a few
-# CPU minutes. It is the paper config (../topdown_scopevit_t_coco_256x192.py)
-# with the data, the input size (128x96, heatmaps 32x24), the schedule and
-# the backbone size swapped; everything else is inherited.
+# Quick start: top-down pose + ScopeViT-XT on the tiny stick figures.
 _base_ = [
     '../topdown_scopevit_t_coco_256x192.py', '../_base_/models/scopevit.py',
     '../_base_/datasets/coco_keypoints.py'

@@ -15,9 +15,15 @@ nothing else:
 * the checkpoint of ``load_from``, ``--resume`` (given or the work dir's
   latest) and the test tool's ``CHECKPOINT`` is read by the package's safe
   reader (the ``mmscalablevit://`` scheme, :mod:`..checkpoint.scheme`);
-* training runs with :class:`ExactResumeHook` unless the config names it.
+* the runner the script built and, for tests, the metrics it logged in the
+  work dir are returned.
+
+Exact resume is the configs' own: they name :class:`ExactResumeHook`.
 """
+import copy
+import importlib
 import importlib.util
+import json
 import os.path as osp
 import runpy
 import sys
@@ -62,9 +68,6 @@ def build_model(cfg: Config, pretrained: bool = False):
             is dropped, so that ``init_weights`` needs no pretrained file
             (the backbone's own initialisation is used).
     """
-    import copy
-    import importlib
-
     from mmengine.registry import init_default_scope
     scope = toolkit_of(cfg)
     init_default_scope(scope)
@@ -91,23 +94,37 @@ def toolkit_script(toolkit: str, name: str) -> str:
 
 
 class _Run:
-    """What a toolkit script built and returned."""
+    """What a toolkit script built (``runner``) and, for a test, the
+    metrics it logged (``metrics``)."""
     runner = None
     metrics = None
 
 
-def _has_hook(cfg, name: str) -> bool:
-    return any(
-        str(h.get('type', '')).split('.')[-1] == name
-        for h in cfg.get('custom_hooks', []) if isinstance(h, dict))
+def logged_test_metrics(runner) -> Optional[dict]:
+    """The metrics of the runner's test, as its logger hook wrote them to
+    ``<work_dir>/<timestamp>/<timestamp>.json`` (None where this process
+    wrote none)."""
+    path = osp.join(runner.log_dir, f'{runner.timestamp}.json')
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    if not records:
+        return None
+    return {
+        k: v
+        for k, v in records[-1].items() if k not in ('time', 'data_time')
+    }
 
 
 @contextmanager
-def _plugin_runtime(resume_from: Optional[str], train: bool):
+def _plugin_runtime(resume_from: Optional[str]):
+    """While a toolkit script runs, ``Runner.from_cfg`` starts gloo on
+    CPU-only machines and resumes from ``resume_from`` (the two things the
+    scripts cannot be told), and keeps the runner."""
     from mmengine.runner import Runner
     run = _Run()
     original_from_cfg = Runner.__dict__['from_cfg']
-    original_test = Runner.test
 
     def from_cfg(cls, cfg):
         setup_cpu_distributed(cfg)
@@ -116,24 +133,14 @@ def _plugin_runtime(resume_from: Optional[str], train: bool):
         if cfg.get('resume') and not cfg.get('load_from'):
             cfg.load_from = find_latest_checkpoint(cfg.work_dir)
         cfg.load_from = safe_source(cfg.get('load_from'))
-        if train and not _has_hook(cfg, 'ExactResumeHook'):
-            cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-                dict(type='mmscalablevit.ExactResumeHook')
-            ]
         run.runner = original_from_cfg.__func__(cls, cfg)
         return run.runner
 
-    def test(self):
-        run.metrics = original_test(self)
-        return run.metrics
-
     Runner.from_cfg = classmethod(from_cfg)
-    Runner.test = test
     try:
         yield run
     finally:
         Runner.from_cfg = original_from_cfg
-        Runner.test = original_test
 
 
 def _split_resume(argv: List[str], toolkit: str):
@@ -149,7 +156,8 @@ def _split_resume(argv: List[str], toolkit: str):
 
 def run_tool(name: str, argv: Optional[List[str]] = None) -> _Run:
     """Run the config's toolkit's ``tools/<name>.py`` with ``argv`` (default:
-    this process's arguments); returns its runner (and test metrics)."""
+    this process's arguments); returns its runner (and test metrics, read
+    from the work dir)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     config = next((a for a in argv if not a.startswith('-')), None)
     if config is None:
@@ -169,8 +177,10 @@ def run_tool(name: str, argv: Optional[List[str]] = None) -> _Run:
     sys.argv = [script] + argv
     ok = False
     try:
-        with _plugin_runtime(resume_from, name == 'train') as run:
+        with _plugin_runtime(resume_from) as run:
             runpy.run_path(script, run_name='__main__')
+        if name == 'test' and run.runner is not None:
+            run.metrics = logged_test_metrics(run.runner)
         ok = True
     finally:
         sys.argv = saved_argv

@@ -16,7 +16,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint
-from scalable_vit.fixtures import TINY_ARCH
+from ..scalable_vit.fixtures import TINY_ARCH
 
 from mmscalablevit.checkpoint import SCHEME, CheckpointReadError, DownloadError
 from mmscalablevit.checkpoint import download as downloading

@@ -18,9 +18,9 @@ import sys
 import threading
 
 import pytest
-from helpers import ROOT, TESTS
-from helpers.crafted import write_crafted
-from helpers.runs import DET, det_options
+from ..helpers import ROOT, TESTS
+from ..helpers.crafted import write_crafted
+from ..helpers.runs import DET, det_options
 
 # each path refuses (or reads) every file well within this (the slowest,
 # 20 000 nested lists, takes about 0.3 s on an idle 2-core machine)

@@ -14,26 +14,16 @@ import sys
 import numpy as np
 import pytest
 import torch
-from helpers import ROOT
-from helpers.backbones import BACKBONES
-from helpers.builders import build_model, count, load_config
-from helpers.runs import POSE, evaluate, pose_options, train
+from ..helpers import ROOT
+from ..helpers.backbones import BACKBONES
+from ..helpers.builders import PARAMS, build_model, count, load_config
+from ..helpers.runs import POSE, evaluate, pose_options, train
 from mmengine.dataset import pseudo_collate
 
 SIZES = ('256x192', '384x288')
 CONFIGS = [
     f'topdown_scopevit_{v}_coco_{s}' for v in ('xt', 't', 's') for s in SIZES
 ] + ['topdown_scalablevit_s_coco_256x192']
-# Parameter counts (model + SimpleBaseline head) of the shipped configs.
-POSE_PARAMS = {
-    'topdown_scopevit_xt_coco_256x192': 8_182_123,
-    'topdown_scopevit_xt_coco_384x288': 8_182_123,
-    'topdown_scopevit_t_coco_256x192': 10_901_349,
-    'topdown_scopevit_t_coco_384x288': 10_901_349,
-    'topdown_scopevit_s_coco_256x192': 21_849_219,
-    'topdown_scopevit_s_coco_384x288': 21_849_219,
-    'topdown_scalablevit_s_coco_256x192': 29_993_217,
-}
 
 # The authors' pose configs (mmpose 0.x), resolved through their _base_
 # (the reference notes "Pose" section): per variant the backbone, its drop
@@ -234,7 +224,7 @@ def _tiny_backbone(cfg):
     """The config with a tiny backbone of its family and a narrow head: the
     input size, codec, head layout and pipelines are the config's."""
     family = cfg.model.backbone.type.split('.')[-1]
-    arch = dict(BACKBONES[family][1])
+    arch = dict(BACKBONES[family].tiny)
     small = copy.deepcopy(cfg)
     small.model.backbone.arch = arch
     small.model.backbone.init_cfg = None
@@ -250,7 +240,7 @@ def test_configs_build_in_mmpose(name):
     from torch import nn
     cfg = load_config(name)
     model = build_model(cfg)
-    assert count(model) == POSE_PARAMS[name]
+    assert count(model) == PARAMS[name]
     deconvs = [
         m for m in model.head.deconv_layers
         if isinstance(m, nn.ConvTranspose2d)
@@ -329,7 +319,7 @@ def test_released_sizes_run_with_the_real_backbones(name, tiny_data):
     """The real backbones at the authors' input sizes, on which their code
     raised: a training step (one image) in which every parameter gets a
     gradient (the last stage 8x6 / 12x9) and a flip-test prediction."""
-    from common.test_configs import released_scopevit_runs
+    from .test_configs import released_scopevit_runs
     cfg = load_config(name)
     w, h = cfg.codec.input_size
     assert not released_scopevit_runs(h, w)
@@ -358,9 +348,10 @@ def test_registries():
     from mmpose.datasets import CocoDataset
     from mmpose.registry import DATASETS, MODELS
     init_default_scope('mmpose')
-    for name, (cls, arch, *_) in BACKBONES.items():
+    for name, backbone in BACKBONES.items():
         for key in (name, f'mmscalablevit.{name}'):
-            assert type(MODELS.build(dict(type=key, arch=dict(arch)))) is cls
+            built = MODELS.build(dict(type=key, arch=dict(backbone.tiny)))
+            assert type(built) is backbone.cls
     assert issubclass(
         DATASETS.get('mmscalablevit.CheckedCocoDataset'), CocoDataset)
 
@@ -644,7 +635,7 @@ def test_mmposes_own_scripts_and_mim_train_plugin_configs(tiny_data, tmp_path):
     """mmpose's own tools/train.py and tools/test.py (from its wheel) and
     `mim train mmpose` run the plugin's pose config in fresh processes that
     import the plugin only through the config's `mmscalablevit.` types."""
-    from common.test_clients import mim, run, toolkit_tool
+    from .test_clients import mim, run, toolkit_tool
     options = pose_options(tiny_data)
     run([
         sys.executable,
@@ -752,7 +743,7 @@ def test_inherited_through_the_plugin_scope(tmp_path):
     assert scoped == []
     init_default_scope(cfg.default_scope)
     assert count(MODELS.build(
-        cfg.model)) == POSE_PARAMS['topdown_scopevit_s_coco_384x288']
+        cfg.model)) == PARAMS['topdown_scopevit_s_coco_384x288']
     for loader in ('train_dataloader', 'test_dataloader'):
         Compose([TRANSFORMS.build(t) for t in cfg[loader].dataset.pipeline])
     assert DATASETS.get(cfg.dataset_type).__name__ == 'CheckedCocoDataset'

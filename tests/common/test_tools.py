@@ -10,12 +10,12 @@ import subprocess
 
 import numpy as np
 import pytest
-from helpers import ROOT
-from helpers.runs import (DET, POSE, SEG, det_options, evaluate, pose_options,
-                          seg_options, train)
-
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+
+from ..helpers import ROOT
+from ..helpers.runs import (DET, POSE, SEG, det_options, evaluate,
+                            pose_options, seg_options, train)
 
 
 def test_detection_train_then_test(tiny_data, tmp_path, capsys):
@@ -87,16 +87,17 @@ def test_show_dir_saves_drawn_predictions(tiny_data, tmp_path):
     for i, (config, options, ckpt) in enumerate(jobs):
         work, shown = tmp_path / f'w{i}', tmp_path / f'shown{i}'
         train(config, work, options)
-        subprocess.run([
-            sys.executable,
-            osp.join(ROOT, 'tools', 'test.py'), config,
-            str(work / ckpt), '--work-dir',
-            str(work), '--show-dir',
-            str(shown), '--cfg-options'
-        ] + options,
-                       check=True,
-                       capture_output=True,
-                       timeout=600)
+        subprocess.run(
+            [
+                sys.executable,
+                osp.join(ROOT, 'tools', 'test.py'), config,
+                str(work / ckpt), '--work-dir',
+                str(work), '--show-dir',
+                str(shown), '--cfg-options'
+            ] + options,
+            check=True,
+            capture_output=True,
+            timeout=600)
         drawn = [
             f for _, _, files in os.walk(shown) for f in files
             if f.endswith(('.jpg', '.png'))
@@ -135,8 +136,9 @@ def test_mmseg_resume_from_a_given_checkpoint(tiny_data, tmp_path):
     --resume for the latest checkpoint of the work dir)."""
     train(SEG, tmp_path / 'first', seg_options(tiny_data, iters=2))
     config = _with_record_hook(tmp_path, SEG)
-    runner = train(config, tmp_path / 'second', seg_options(
-        tiny_data, iters=4), '--resume', str(tmp_path / 'first' / 'iter_2.pth'))
+    runner = train(config, tmp_path / 'second',
+                   seg_options(tiny_data, iters=4), '--resume',
+                   str(tmp_path / 'first' / 'iter_2.pth'))
     assert RecordStartHook.started['iter'] == 2 and runner.iter == 4
 
 

@@ -18,7 +18,7 @@ import time
 
 HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(osp.dirname(HERE))
-sys.path.insert(0, osp.dirname(HERE))
+sys.path.insert(0, ROOT)  # the tests package
 
 
 def _limit_memory(extra_mib: int) -> None:
@@ -34,8 +34,8 @@ def _limit_memory(extra_mib: int) -> None:
 def _paths(url_root: str) -> dict:
     """name -> function(file name, path) running one loading path."""
     from mmengine.runner.checkpoint import _load_checkpoint
-    from scalable_vit.fixtures import TINY_ARCH as SCALABLE_ARCH
-    from scope_vit.fixtures import TINY_ARCH as SCOPE_ARCH
+    from tests.scalable_vit.fixtures import TINY_ARCH as SCALABLE_ARCH
+    from tests.scope_vit.fixtures import TINY_ARCH as SCOPE_ARCH
 
     from mmscalablevit.checkpoint import (convert_main, read_checkpoint,
                                           safe_source)

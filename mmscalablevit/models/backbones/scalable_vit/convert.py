@@ -20,7 +20,8 @@ _BACKBONE_RENAMES = [
     (re.compile(r'\.mlp\.fc1\.'), '.ffn.layers.0.0.'),
     (re.compile(r'\.mlp\.fc2\.'), '.ffn.layers.1.'),
 ]
-# official two-layer head -> mmpretrain StackedLinearClsHead(mid_channels=[4096])
+# official two-layer head -> mmpretrain's
+# StackedLinearClsHead(mid_channels=[4096])
 _HEAD_RENAMES = {
     'head.0.': 'head.layers.0.fc.',
     'head.1.': 'head.layers.0.norm.',
@@ -39,8 +40,10 @@ class ScalableViTKeyMap(KeyMap):
     converter = 'tools/model_converters/scalablevit2mm.py'
     variants = ('s', 'b', 'l')
     classifier_keys = {
-        'head.': "the classifier's head",
-        'norm.': "the classifier's final norm (the backbone has "
+        'head.':
+        "the classifier's head",
+        'norm.':
+        "the classifier's final norm (the backbone has "
         'final_norm=False)',
     }
 
@@ -72,7 +75,6 @@ class ScalableViTKeyMap(KeyMap):
 
 
 KEY_MAP = ScalableViTKeyMap()
-
 
 # the authors' classifier keys -> a backbone's (task='backbone') or a whole
 # mmpretrain classifier's (task='classifier')

@@ -57,7 +57,6 @@ class ScopeViTKeyMap(KeyMap):
 
 KEY_MAP = ScopeViTKeyMap()
 
-
 # the authors' classifier keys -> a backbone's (task='backbone') or a whole
 # mmpretrain classifier's (task='classifier')
 convert_official_state_dict = KEY_MAP.convert
