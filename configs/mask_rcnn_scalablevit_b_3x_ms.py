@@ -1,4 +1,4 @@
-# Mask R-CNN + ScalableViT-B, 3x multi-scale: the S config with the B backbone.
+# Mask R-CNN + ScalableViT-B, 3x multi-scale COCO: docs/scalablevit.md#configs
 _base_ = [
     './mask_rcnn_scalablevit_s_3x_ms.py', './_base_/models/scalablevit.py'
 ]

@@ -1,4 +1,4 @@
-# Mask R-CNN + ScalableViT-L, 1x schedule: the S config with the L backbone.
+# Mask R-CNN + ScalableViT-L, 1x COCO: docs/scalablevit.md#configs
 _base_ = ['./mask_rcnn_scalablevit_s_1x.py', './_base_/models/scalablevit.py']
 __sv = _base_.pop('scalablevit')
 

@@ -1,9 +1,4 @@
-# Mask R-CNN + ScalableViT-S, 3x schedule (36 epochs) with multi-scale
-# training, COCO: the 1x config with the recipe of _base_/schedules/det_3x_ms
-# (masks loaded too) and no weight decay on the PEG and the norms (Twins'
-# 3x). Precision: fp32 (paper silent; Twins used a static fp16 loss scale of
-# 512 here: train with --amp, or optim_wrapper.type='AmpOptimWrapper' and
-# loss_scale=512., to mirror it).
+# Mask R-CNN + ScalableViT-S, 3x multi-scale COCO: docs/scalablevit.md#configs
 _base_ = [
     './mask_rcnn_scalablevit_s_1x.py', './_base_/schedules/det_3x_ms.py',
     './_base_/models/scalablevit.py'

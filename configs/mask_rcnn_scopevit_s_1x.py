@@ -1,5 +1,4 @@
-# Mask R-CNN + ScopeViT-S, 1x schedule: the T config with the S backbone (the
-# authors' mask_rcnn_scopevit_small_fpn_1x_coco.py).
+# Mask R-CNN + ScopeViT-S, 1x COCO: docs/scopevit.md#configs
 _base_ = ['./mask_rcnn_scopevit_t_1x.py', './_base_/models/scopevit.py']
 __scope = _base_.pop('scopevit')
 

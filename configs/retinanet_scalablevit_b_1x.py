@@ -1,4 +1,4 @@
-# RetinaNet + ScalableViT-B, 1x schedule: the S config with the B backbone.
+# RetinaNet + ScalableViT-B, 1x COCO: docs/scalablevit.md#configs
 _base_ = ['./retinanet_scalablevit_s_1x.py', './_base_/models/scalablevit.py']
 __sv = _base_.pop('scalablevit')
 

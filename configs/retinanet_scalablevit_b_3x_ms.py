@@ -1,4 +1,4 @@
-# RetinaNet + ScalableViT-B, 3x multi-scale: the S config with the B backbone.
+# RetinaNet + ScalableViT-B, 3x multi-scale COCO: docs/scalablevit.md#configs
 _base_ = [
     './retinanet_scalablevit_s_3x_ms.py', './_base_/models/scalablevit.py'
 ]

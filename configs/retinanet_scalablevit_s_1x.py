@@ -1,8 +1,4 @@
-# RetinaNet + ScalableViT-S, 1x schedule (12 epochs), COCO.
-# Paper: appendix C / Table 8. Model, data (1333x800), schedule (warm-up 500
-# iterations, x0.1 at epochs 8 and 11) and batch 16 (8 GPUs x 2) come from
-# mmdet's RetinaNet R50-FPN 1x base; FPN Xavier and head Normal(0.01) init
-# are mmdet's defaults, as in the paper.
+# RetinaNet + ScalableViT-S, 1x COCO: docs/scalablevit.md#configs
 _base_ = [
     'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py',
     './_base_/models/scalablevit.py', './_base_/runtime/plugin.py'

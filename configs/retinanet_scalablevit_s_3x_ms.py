@@ -1,6 +1,4 @@
-# RetinaNet + ScalableViT-S, 3x schedule (36 epochs) with multi-scale
-# training, COCO: the 1x config with the recipe of _base_/schedules/det_3x_ms
-# and no weight decay on the PEG and the norms (Twins' 3x).
+# RetinaNet + ScalableViT-S, 3x multi-scale COCO: docs/scalablevit.md#configs
 _base_ = [
     './retinanet_scalablevit_s_1x.py', './_base_/schedules/det_3x_ms.py',
     './_base_/models/scalablevit.py'

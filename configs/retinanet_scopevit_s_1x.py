@@ -1,5 +1,4 @@
-# RetinaNet + ScopeViT-S, 1x schedule: the T config with the S backbone (the
-# authors' retinanet_scopevit_small_fpn_1x_coco.py).
+# RetinaNet + ScopeViT-S, 1x COCO: docs/scopevit.md#configs
 _base_ = ['./retinanet_scopevit_t_1x.py', './_base_/models/scopevit.py']
 __scope = _base_.pop('scopevit')
 

@@ -1,9 +1,4 @@
-# RetinaNet + ScopeViT-T, 1x schedule (12 epochs), COCO: the authors'
-# retinanet_scopevit_tiny_fpn_1x_coco.py (mmdet 2.x) in mmdet 3.x. Model,
-# data (1333x800, flip), schedule (warm-up 500 iterations, x0.1 at epochs 8
-# and 11) and batch 16 (8 GPUs x 2) come from mmdet's RetinaNet R50-FPN 1x
-# base, as theirs did. Their backbone raised on nearly every COCO size; this
-# one runs on any (see the README).
+# RetinaNet + ScopeViT-T, 1x COCO: docs/scopevit.md#configs
 _base_ = [
     'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py',
     './_base_/models/scopevit.py', './_base_/runtime/plugin.py'

@@ -1,5 +1,4 @@
-# ScalableViT-B, ImageNet-1K: the S recipe with the B backbone and
-# stochastic depth 0.5.
+# ScalableViT-B, ImageNet-1K: docs/scalablevit.md#configs
 _base_ = ['./scalablevit_s_in1k.py']
 
 model = dict(

@@ -1,5 +1,4 @@
-# ScalableViT-L, ImageNet-1K: the S recipe with the L backbone and
-# stochastic depth 0.5.
+# ScalableViT-L, ImageNet-1K: docs/scalablevit.md#configs
 _base_ = ['./scalablevit_s_in1k.py']
 
 model = dict(

@@ -1,10 +1,4 @@
-# ScalableViT-S, ImageNet-1K classification (the authors' released model).
-# Paper appendix C (DeiT recipe) and the authors' main.py: 224x224, AdamW
-# lr 1e-3 for batch 1024 (8 GPUs x 128), weight decay 0.05, 300 epochs cosine
-# to 1e-5 after 5 linear warm-up epochs; random resized crop (bicubic), flip,
-# RandAugment (m9, mstd 0.5, increasing), random erasing 0.25, mixup 0.8,
-# CutMix 1.0, label smoothing 0.1, repeated augmentation, stochastic depth
-# 0.2; test: resize the short side to 256, center crop 224.
+# ScalableViT-S, ImageNet-1K: docs/scalablevit.md#configs
 _base_ = [
     'mmpretrain::_base_/models/swin_transformer/tiny_224.py',
     'mmpretrain::_base_/datasets/imagenet_bs64_swin_224.py',

@@ -1,4 +1,4 @@
-# ScopeViT-S, ImageNet-1K: the T recipe with the S backbone.
+# ScopeViT-S, ImageNet-1K: docs/scopevit.md#configs
 _base_ = ['./scopevit_t_in1k.py']
 
 model = dict(backbone=dict(arch='s'), head=dict(in_channels=512))

@@ -1,15 +1,4 @@
-# ScopeViT-T, ImageNet-1K classification at 256x256. The authors published
-# no command; this is the recipe of their timm train.py defaults: AdamW
-# lr 1e-3, weight decay 0.05 (none on biases, norms and other 1-D
-# parameters, as timm), cosine to 1e-6 over 300 epochs after 5 linear
-# warm-up epochs from 1e-5, then 10 cool-down epochs at 1e-6; batch 1024
-# (128 per GPU; the GPU count is not stated, 8 assumed); RandAugment
-# (m9, mstd 0.5, increasing), random erasing 0.25 (per pixel), Mixup 0.8,
-# CutMix 1.0, label smoothing 0.1, bicubic crops (timm picks bilinear or
-# bicubic at random), no colour jitter (timm leaves it off with
-# RandAugment), no gradient clipping, no EMA; stochastic depth 0 (their
-# train.py passes none unless asked); test: resize the short side to
-# 256 / 0.9 = 284, centre crop 256.
+# ScopeViT-T, ImageNet-1K: docs/scopevit.md#configs
 _base_ = [
     'mmpretrain::_base_/models/swin_transformer/tiny_224.py',
     'mmpretrain::_base_/datasets/imagenet_bs64_swin_256.py',

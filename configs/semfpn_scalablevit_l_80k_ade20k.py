@@ -1,5 +1,4 @@
-# Semantic FPN + ScalableViT-L, 80k iterations, ADE20K: the S config with the
-# L backbone.
+# Semantic FPN + ScalableViT-L, 80k ADE20K: docs/scalablevit.md#configs
 _base_ = [
     './semfpn_scalablevit_s_80k_ade20k.py', './_base_/models/scalablevit.py'
 ]

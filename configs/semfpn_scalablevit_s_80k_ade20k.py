@@ -1,9 +1,4 @@
-# Semantic FPN + ScalableViT-S, 80k iterations, ADE20K (150 classes).
-# Paper: section 4.3, appendix C / Table 8: batch 16 = 4 GPUs x 4 images
-# (tools/dist_train.sh CONFIG 4), AdamW lr 1e-4, weight decay 1e-4, poly
-# power 0.9; train: short side 512 (long <= 2048, mmseg's 0.5-2.0 jitter as
-# in Twins), random crop 512x512, flip, photometric distortion; test: the
-# same resize, whole image.
+# Semantic FPN + ScalableViT-S, 80k ADE20K: docs/scalablevit.md#configs
 _base_ = [
     'mmseg::_base_/models/fpn_r50.py', 'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',

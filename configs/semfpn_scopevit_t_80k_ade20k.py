@@ -1,11 +1,4 @@
-# Semantic FPN + ScopeViT-T, 80k iterations, ADE20K (150 classes): the
-# authors' fpn_scopevit_tiny_80k_ade20k.py (mmseg 0.x) in mmseg 1.x. Batch
-# 32 = 8 GPUs x 4 images ("8 GPUs instead of 4, so lr x2 and max_iters / 2"),
-# AdamW lr 2e-4, weight decay 1e-4, no parameter-wise settings, poly power
-# 0.9 to 0 without warm-up; train: mmseg's ADE20K pipeline (short side 512
-# with 0.5-2.0 jitter, crop 512x512, flip, photometric distortion); test:
-# their AlignResize pipeline (_base_/datasets/ade20k_align_test.py).
-# Checkpoint and evaluation every 4k iterations, the best kept.
+# Semantic FPN + ScopeViT-T, 80k ADE20K: docs/scopevit.md#configs
 _base_ = [
     'mmseg::_base_/models/fpn_r50.py', 'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',

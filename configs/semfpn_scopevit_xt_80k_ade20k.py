@@ -1,5 +1,4 @@
-# Semantic FPN + ScopeViT-XT, 80k iterations, ADE20K: the T config with the XT
-# backbone (the authors' fpn_scopevit_xtiny_80k_ade20k.py).
+# Semantic FPN + ScopeViT-XT, 80k ADE20K: docs/scopevit.md#configs
 _base_ = ['./semfpn_scopevit_t_80k_ade20k.py', './_base_/models/scopevit.py']
 __scope = _base_.pop('scopevit')
 

@@ -1,5 +1,4 @@
-# UperNet + ScalableViT-B, 160k iterations, ADE20K: the S config with the
-# B backbone.
+# UperNet + ScalableViT-B, 160k ADE20K: docs/scalablevit.md#configs
 _base_ = [
     './upernet_scalablevit_s_160k_ade20k.py', './_base_/models/scalablevit.py'
 ]

@@ -1,9 +1,4 @@
-# UperNet + ScalableViT-S, 160k iterations, ADE20K (150 classes).
-# Paper: section 4.3, appendix C / Table 8: batch 16 = 8 GPUs x 2 images,
-# AdamW lr 6e-5, weight decay 1e-2, poly power 1.0; train: short side 512
-# (long <= 2048, mmseg's 0.5-2.0 jitter as in Twins), random crop 512x512,
-# flip, photometric distortion; test: the same resize, whole image, and
-# multi-scale (0.5-1.75) + flip TTA with tools/test.py CONFIG CKPT --tta.
+# UperNet + ScalableViT-S, 160k ADE20K: docs/scalablevit.md#configs
 _base_ = [
     'mmseg::_base_/models/upernet_swin.py', 'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',

@@ -1,5 +1,4 @@
-# UperNet + ScopeViT-S, 160k iterations, ADE20K: the T config with the S
-# backbone (the authors' upernet_scopevit_small_512x512_160k_ade20k.py).
+# UperNet + ScopeViT-S, 160k ADE20K: docs/scopevit.md#configs
 _base_ = ['./upernet_scopevit_t_160k_ade20k.py', './_base_/models/scopevit.py']
 __scope = _base_.pop('scopevit')
 

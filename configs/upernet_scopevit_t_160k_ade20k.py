@@ -1,10 +1,4 @@
-# UperNet + ScopeViT-T, 160k iterations, ADE20K (150 classes): the authors'
-# upernet_scopevit_tiny_512x512_160k_ade20k.py (mmseg 0.x) in mmseg 1.x.
-# Batch 16 = 8 GPUs x 2 images, AdamW lr 1e-4, weight decay 0.01, the
-# authors' no-decay keys, poly power 1.0 to 0 after a linear warm-up of
-# 1500 iterations from 1e-6; train: mmseg's ADE20K pipeline; test: their
-# AlignResize pipeline, single scale. Checkpoint and evaluation every 16k
-# iterations, the best kept.
+# UperNet + ScopeViT-T, 160k ADE20K: docs/scopevit.md#configs
 _base_ = [
     'mmseg::_base_/models/upernet_r50.py', 'mmseg::_base_/datasets/ade20k.py',
     'mmseg::_base_/default_runtime.py',

@@ -3,8 +3,8 @@ OpenMMLab 3.x stack (ScalableViT, ScopeViT).
 
 Importing the package registers the backbones and hooks, makes
 ``mmscalablevit::`` config inheritance and mmpretrain's name-based APIs
-work, and routes mmengine's checkpoint reading through the package's safe
-reader.
+work, and registers the ``mmscalablevit://`` checkpoint scheme (the
+package's safe reader; mmengine's own schemes are left as they are).
 """
 from .version import __version__  # noqa: F401
 from .registry import MODELS  # noqa: F401

@@ -12,6 +12,11 @@
 #                         per torch version, never reused across versions
 #   mmdet==3.3.0 mmsegmentation==1.2.2 mmpretrain==1.2.0 pytest
 #   onnx==1.23.2 onnxruntime==1.32.0 onnxscript==0.7.2 (ONNX export)
+#   mmpose==1.3.2         without its dependencies (chumpy cannot import on
+#                         python 3.11 and mmpose never imports it), plus
+#                         xtcocotools==1.14.3 built from source (its wheel
+#                         is built against numpy 1 and fails with numpy 2),
+#                         json-tricks and munkres
 #   openmim==0.3.9 (without its openxlab dependencies)
 #   mmdeploy==1.3.1       whole-model ONNX export, without its pins
 #                         (protobuf<=3.20.2 would downgrade onnx to 1.17 and
@@ -20,6 +25,9 @@
 #
 # Environment: PYTHON (default python3), MMCV_CACHE (default
 # ~/.cache/mmscalablevit), MAX_JOBS (default: all cores).
+#
+#   bash tools/install.sh --check   # exit 0 if all of it is in place
+#                                   # (a few seconds, no pip)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +37,33 @@ CACHE="${MMCV_CACHE:-$HOME/.cache/mmscalablevit}"
 MMCV_VERSION=2.1.0
 
 say() { echo "[install] $*"; }
+
+if [ "${1:-}" = --check ]; then
+    exec "$PY" - "$ROOT" <<'EOF'
+import os, os.path as osp, sys
+from importlib.metadata import PackageNotFoundError, version
+from importlib.util import find_spec
+sys.path = [p for p in sys.path if p not in ('', os.getcwd())]
+pins = dict(mmengine='0.10.7', mmcv='2.1.0', mmdet='3.3.0',
+            mmsegmentation='1.2.2', mmpretrain='1.2.0', onnx='1.23.2',
+            onnxruntime='1.32.0', onnxscript='0.7.2', openmim='0.3.9',
+            mmpose='1.3.2', mmdeploy='1.3.1')
+try:
+    wrong = [f'{n}=={v}' for n, v in pins.items() if version(n) != v]
+    import mmcv.ops  # noqa: F401 (the compiled ops load)
+    import mmpose.apis  # noqa: F401 (its source-built xtcocotools loads)
+    import mmdeploy.apis  # noqa: F401 (aenum, its one missing dependency)
+    spec = find_spec('mmscalablevit')
+    here = spec and osp.realpath(spec.submodule_search_locations[0])
+except (PackageNotFoundError, ImportError) as error:
+    sys.exit(f'[install] missing: {error}')
+if wrong:
+    sys.exit(f'[install] other versions than {wrong}')
+if here != osp.realpath(osp.join(sys.argv[1], 'mmscalablevit')):
+    sys.exit(f'[install] mmscalablevit is not installed from {sys.argv[1]}')
+print('[install] everything is in place')
+EOF
+fi
 
 # 1. torch
 if "$PY" -c "import torch, torchvision" 2>/dev/null; then
@@ -123,7 +158,27 @@ fi
 "${PIP[@]}" --no-deps openmim==0.3.9
 "${PIP[@]}" click colorama model-index pandas tabulate requests rich
 
-# 5. this package, editable (PEP 660; setup.py makes mim and mmengine find
+# 5. mmpose (pose estimation), checked by importing its APIs and CocoMetric
+mmpose_ok() {
+    "$PY" - <<'EOF' 2>/dev/null
+import mmpose
+import mmpose.apis
+from mmpose.evaluation import CocoMetric
+assert mmpose.__version__ == '1.3.2', mmpose.__version__
+EOF
+}
+if mmpose_ok; then
+    say "mmpose 1.3.2 already works: kept"
+else
+    say "installing mmpose 1.3.2 (xtcocotools built from source, without chumpy)"
+    "${PIP[@]}" --force-reinstall --no-deps --no-binary xtcocotools xtcocotools==1.14.3
+    "${PIP[@]}" --no-deps mmpose==1.3.2
+    # what both import (the source-built xtcocotools is kept)
+    "${PIP[@]}" xtcocotools==1.14.3 json-tricks munkres matplotlib scipy
+    mmpose_ok || { echo "[install] mmpose 1.3.2 does not import after the install" >&2; exit 1; }
+fi
+
+# 6. this package, editable (PEP 660; setup.py makes mim and mmengine find
 # its .mim folder and installs the startup hook for mmscalablevit:: configs)
 "${PIP[@]}" --no-build-isolation --no-deps -e "$ROOT"
-say "done: torch $TORCH_VERSION, mmcv $MMCV_VERSION, mmdet 3.3.0, mmseg 1.2.2, mmpretrain 1.2.0, mmscalablevit"
+say "done: torch $TORCH_VERSION, mmcv $MMCV_VERSION, mmdet 3.3.0, mmseg 1.2.2, mmpretrain 1.2.0, mmpose 1.3.2, mmscalablevit"

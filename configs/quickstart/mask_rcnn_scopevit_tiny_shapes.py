@@ -1,8 +1,6 @@
-# Quick start with ScopeViT: Mask R-CNN with ScopeViT-XT (5.0M parameters),
-# trained from scratch on the built-in tiny shapes set. The ScalableViT
-# quick start's data, heads and schedule, with the backbone swapped.
+# Quick start: Mask R-CNN + ScopeViT-XT (5.0M) on the tiny shapes.
 _base_ = [
-    './mask_rcnn_scalablevit_tiny_shapes.py', '../_base_/models/scopevit.py'
+    '../_base_/quickstart/tiny_shapes_det.py', '../_base_/models/scopevit.py'
 ]
 __scope = _base_.pop('scopevit')
 

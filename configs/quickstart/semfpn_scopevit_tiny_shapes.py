@@ -1,9 +1,6 @@
-# Quick start with ScopeViT: Semantic FPN with ScopeViT-XT (5.0M
-# parameters), trained from scratch on the built-in tiny ADE20K-format shapes
-# set. The ScalableViT quick start's data, head and schedule, with the
-# backbone swapped.
+# Quick start: Semantic FPN + ScopeViT-XT (5.0M) on the tiny shapes.
 _base_ = [
-    './semfpn_scalablevit_tiny_shapes.py', '../_base_/models/scopevit.py'
+    '../_base_/quickstart/tiny_shapes_seg.py', '../_base_/models/scopevit.py'
 ]
 __scope = _base_.pop('scopevit')
 

@@ -1,6 +1,6 @@
-"""Test a checkpoint with a detection, segmentation or classification
-config (COCO box/mask mAP, mIoU or top-k accuracy): the config's toolkit's
-own ``tools/test.py`` (its options), run by
+"""Test a checkpoint with a detection, segmentation, classification or
+pose config (COCO box/mask mAP, mIoU, top-k accuracy or COCO keypoint AP):
+the config's toolkit's own ``tools/test.py`` (its options), run by
 :func:`mmscalablevit.engine.run_tool`."""
 from ..engine import run_tool
 

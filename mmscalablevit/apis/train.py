@@ -1,4 +1,4 @@
-"""Train with a detection, segmentation or classification config: the
+"""Train with a detection, segmentation, classification or pose config: the
 config's toolkit's own ``tools/train.py`` (its options), run by
 :func:`mmscalablevit.engine.run_tool`."""
 from ..engine import run_tool

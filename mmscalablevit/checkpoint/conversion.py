@@ -4,10 +4,15 @@ implements (:class:`KeyMap`) and the one converter entry point that the
 import argparse
 import os
 import os.path as osp
+import re
 from collections import OrderedDict
 from typing import Dict, Optional
 
 import torch
+
+from ..registry import MODELS
+from .fitting import CheckpointMismatchError, check_fits, unwrap_state_dict
+from .reading import CheckpointReadError, read_checkpoint
 
 
 class KeyMap:
@@ -23,11 +28,22 @@ class KeyMap:
             against to name its variant.
         classifier_keys (dict): Key prefix -> why a dense backbone leaves
             such keys of a classifier checkpoint out (e.g. the head).
+        family_keys (str): A pattern that backbone keys of this family
+            match, in the authors' layout and in this package's, and no
+            other family's do (to name the family of any file).
     """
     name = ''
     converter = ''
     variants = ()
     classifier_keys: Dict[str, str] = {}
+    family_keys = ''
+
+    def owns(self, state_dict) -> bool:
+        """Whether the keys (a ``backbone.`` prefix aside) are this
+        family's, in either layout."""
+        pattern = re.compile(r'(backbone\.)?(' + self.family_keys + ')')
+        return bool(self.family_keys) and any(
+            pattern.match(k) for k in state_dict)
 
     def is_official(self, state_dict) -> bool:
         """Whether the keys follow the authors' naming."""
@@ -74,9 +90,22 @@ def _backbone_part(state_dict, key_map: KeyMap, task: str):
         and key_map.classifier_key(k[len(prefix):]) is None)
 
 
+def key_maps() -> list:
+    """The key maps of the package's registered backbones."""
+    MODELS.import_from_location()
+    return [
+        cls.key_map for cls in MODELS.module_dict.values()
+        if isinstance(getattr(cls, 'key_map', None), KeyMap)
+    ]
+
+
+def family_of(state_dict) -> Optional[KeyMap]:
+    """The key map of the family whose keys ``state_dict`` holds."""
+    return next((m for m in key_maps() if m.owns(state_dict)), None)
+
+
 def find_variant(backbone_cls, state_dict, task: str) -> Optional[str]:
     """The released variant whose backbone fits converted weights."""
-    from .fitting import CheckpointMismatchError, check_fits
     key_map = backbone_cls.key_map
     backbone = _backbone_part(state_dict, key_map, task)
     for arch in key_map.variants:
@@ -88,12 +117,31 @@ def find_variant(backbone_cls, state_dict, task: str) -> Optional[str]:
     return None
 
 
+def _check_convertible(key_map: KeyMap, state_dict, src: str) -> None:
+    """Exit with one line unless ``state_dict`` is an authors' file of
+    ``key_map``'s family: name the family it is and what to do with it."""
+    if key_map.owns(state_dict) and key_map.is_official(state_dict):
+        return
+    family = key_map if key_map.owns(state_dict) else family_of(state_dict)
+    if family is None:
+        keys = ', '.join(sorted(state_dict)[:4])
+        raise SystemExit(
+            f'error: {src} holds no {key_map.name} weights (keys: {keys}, '
+            '...): nothing to convert.')
+    if family is not key_map and family.is_official(state_dict):
+        raise SystemExit(
+            f"error: {src} is an authors' {family.name} checkpoint, not a "
+            f'{key_map.name} one: convert it with {family.converter}.')
+    raise SystemExit(
+        f"error: {src} holds {family.name} weights in this package's key "
+        'layout: nothing to convert, they load directly '
+        "(init_cfg=dict(type='Pretrained', checkpoint=...) or load_from).")
+
+
 def convert_main(backbone_cls, argv=None):
     """``SRC DST [--task backbone|classifier]``: convert an authors'
     checkpoint (path or URL, read with ``weights_only=True``) of
     ``backbone_cls``'s family and save ``{'state_dict', 'meta'}``."""
-    from .fitting import unwrap_state_dict
-    from .reading import read_checkpoint
     key_map = backbone_cls.key_map
     parser = argparse.ArgumentParser(
         description=f"Convert an authors' {key_map.name} checkpoint to this "
@@ -109,12 +157,13 @@ def convert_main(backbone_cls, argv=None):
         'mmpretrain classifier (load_from=DST)')
     args = parser.parse_args(argv)
 
-    state_dict = unwrap_state_dict(read_checkpoint(args.src), args.src)
-    if not key_map.is_official(state_dict):
-        raise SystemExit(
-            f"{args.src} does not have the authors' {key_map.name} key "
-            'layout: nothing to convert. Checkpoints written by this package '
-            'load directly.')
+    try:
+        state_dict = unwrap_state_dict(
+            read_checkpoint(args.src), f'Checkpoint {args.src!r}')
+    except (OSError, CheckpointReadError, CheckpointMismatchError) as error:
+        # one line naming the file and the reason, no traceback
+        raise SystemExit(f'error: {error}') from None
+    _check_convertible(key_map, state_dict, args.src)
     converted = key_map.convert(state_dict, args.task)
     arch = find_variant(backbone_cls, converted, args.task)
     if arch is None:

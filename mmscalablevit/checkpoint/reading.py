@@ -1,56 +1,94 @@
-"""Reading checkpoint files: every path of the stack goes through here.
+"""Reading checkpoint files on the package's own paths.
 
-Importing the package registers :func:`read_local` and :func:`read_http`
-as mmengine's ``CheckpointLoader`` schemes for local paths and
-``http(s)://`` URLs, so ``init_cfg=dict(type='Pretrained', ...)``,
-``load_from``, ``--resume``, the converters and the package's own loaders
-all read with ``torch.load(weights_only=True)`` and the stand-ins of
-:mod:`.safe_unpickling` (mmengine's own http loader would read with
-``weights_only=False``). Other schemes (``torchvision://``, ``s3://``, ...)
-stay mmengine's.
+:func:`read_checkpoint` reads a path or URL with
+``torch.load(weights_only=True)`` and the checked stand-ins of
+:mod:`.safe_unpickling`; the backbones' ``init_cfg`` Pretrained, the
+converters and, through the ``mmscalablevit://`` scheme (:mod:`.scheme`),
+the tools' ``load_from`` / ``--resume`` and ``pytorch2onnx.py --checkpoint``
+read this way. mmengine's own schemes are left as they are: every other
+model in the process loads as with plain mmengine and torch.
+
+Before torch sees a file, :mod:`.scanning` refuses the few files that
+would make torch's own unpickler take unbounded memory or time.
 """
-import os
 import os.path as osp
 import pickle
-from urllib.parse import urlparse
+import re
 
 import torch
+from mmengine.runner import CheckpointLoader
 
+from .download import read_url
 from .safe_unpickling import materialise, safe_unpickling
+from .scanning import ScanRefusal, check_file
+
+# prefix of the package's scheme of mmengine's ``CheckpointLoader``
+SCHEME = 'mmscalablevit://'
 
 
 class CheckpointReadError(ValueError):
     """A file could not be read as a checkpoint, or was refused."""
 
 
+def _refused(filename: str, reason: str) -> CheckpointReadError:
+    return CheckpointReadError(
+        f'Checkpoint {filename!r} was refused: {reason}.')
+
+
 def _reason(error: Exception) -> str:
-    """The unpickler's own reason inside torch's long weights_only
-    message (which goes on to suggest weights_only=False)."""
+    """What torch's weights_only unpickler refused, and why, without its
+    advice to load with weights_only=False."""
     text = str(error)
+    found = re.search(r'GLOBAL (\S+) whose module (\S+) is blocked', text)
+    if found:
+        return (f'it names the global {found[1]}, whose module {found[2]} '
+                'torch never loads from a checkpoint')
+    found = re.search(r'Unsupported global: GLOBAL (\S+) was not', text)
+    if found:
+        return (f'it names the global {found[1]}, which is not allow-listed '
+                '(a class you trust can be, with '
+                'torch.serialization.add_safe_globals)')
+    found = re.search(r'mmscalablevit refuses ([^\n]*)', text)
+    if found:
+        return found[1].rstrip('.')
     marker = 'WeightsUnpickler error: '
     if marker in text:
         text = text.split(marker, 1)[1]
-    lines = [line.strip() for line in text.split('\n') if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    lines = [
+        line.strip() for line in text.split('\n')
+        if line.strip() and 'weights_only' not in line
+    ]
+    return lines[0].rstrip('.') if lines else type(error).__name__
 
 
 def read_local(filename: str, map_location=None):
-    """``torch.load(filename, weights_only=True)`` with a clear error for
-    a missing file, a file that is not a checkpoint and a refused one."""
-    if not osp.isfile(filename):
+    """``torch.load(filename, weights_only=True)`` with the stand-ins, with
+    a clear error for a missing file, a directory, a file that is not a
+    checkpoint and a refused one. ``~`` is expanded."""
+    path = osp.expanduser(filename)
+    if osp.isdir(path):
+        raise IsADirectoryError(
+            f'Checkpoint {filename!r} is a directory, not a file.')
+    if not osp.exists(path):
         raise FileNotFoundError(f'Checkpoint {filename!r} does not exist.')
-    try:
-        with safe_unpickling():
-            checkpoint = torch.load(
-                filename, map_location=map_location, weights_only=True)
-        return materialise(checkpoint)
-    except pickle.UnpicklingError as error:
+    if not osp.isfile(path):
         raise CheckpointReadError(
-            f'Checkpoint {filename!r} was refused: it is read with '
-            'weights_only=True and may hold only tensors and plain data; '
-            f'{_reason(error)}') from None
+            f'Checkpoint {filename!r} is not a regular file.')
+    size = osp.getsize(path)
+    try:
+        check_file(path, size)
+    except ScanRefusal as refusal:
+        raise _refused(filename, str(refusal)) from None
+    try:
+        with safe_unpickling() as load:
+            checkpoint = torch.load(
+                path, map_location=map_location, weights_only=True)
+            return materialise(checkpoint, load, budget=size)
+    except pickle.UnpicklingError as error:
+        raise _refused(filename, _reason(error)) from None
+    except MemoryError:
+        raise _refused(filename, 'reading it ran out of memory') from None
     except Exception as error:  # EOFError, zip, pickle opcode errors ...
-        size = osp.getsize(filename)
         what = 'is empty (0 bytes)' if size == 0 else \
             f'({size} bytes) is not a PyTorch checkpoint'
         raise CheckpointReadError(
@@ -60,44 +98,31 @@ def read_local(filename: str, map_location=None):
             'checkpoint).') from None
 
 
-def read_http(url: str,
-              map_location=None,
-              model_dir=None,
-              progress: bool = os.isatty(0)):
-    """Download ``url`` once into torch's hub cache (``<hub>/checkpoints``;
-    rank 0 first in distributed runs), then :func:`read_local`."""
-    from mmengine.dist import barrier, get_dist_info
-    model_dir = model_dir or osp.join(torch.hub.get_dir(), 'checkpoints')
-    cached = osp.join(model_dir, osp.basename(urlparse(url).path))
-    rank, world_size = get_dist_info()
-    if rank == 0 and not osp.isfile(cached):
-        os.makedirs(model_dir, exist_ok=True)
-        try:
-            torch.hub.download_url_to_file(url, cached, progress=progress)
-        except Exception as error:
-            raise CheckpointReadError(
-                f'Could not download checkpoint {url}: '
-                f'{type(error).__name__}: {error}. Download it by hand into '
-                f'{model_dir}/ or point the config at a local path.') from None
-    if world_size > 1:
-        barrier()
-    return read_local(cached, map_location)
+def read_http(url: str, map_location=None, model_dir=None, timeout=None):
+    """Download ``url`` once (:func:`.download.read_url`), then
+    :func:`read_local`; a cached file that cannot be read names the URL."""
+    cached = read_url(url, model_dir, timeout)
+    try:
+        return read_local(cached, map_location)
+    except CheckpointReadError as error:
+        raise CheckpointReadError(
+            f'{error} It was downloaded from {url}; delete it to download '
+            'it again.') from None
 
 
-def register_loaders() -> None:
-    """Make mmengine's ``CheckpointLoader`` read local files and http(s)
-    URLs as above (idempotent)."""
-    from mmengine.runner import CheckpointLoader
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=read_local, force=True)
-    CheckpointLoader.register_scheme(
-        prefixes=('http://', 'https://'), loader=read_http, force=True)
+def is_url(source: str) -> bool:
+    return source.startswith(('http://', 'https://'))
 
 
 def read_checkpoint(source: str, map_location='cpu'):
-    """The whole object stored at a path or URL (any scheme mmengine's
-    ``CheckpointLoader`` knows)."""
-    from mmengine.runner import CheckpointLoader
-    register_loaders()
-    return CheckpointLoader.load_checkpoint(
-        source, map_location=map_location, logger='silent')
+    """The whole object stored at a path, an http(s) URL or, through
+    mmengine's ``CheckpointLoader``, another scheme it knows
+    (``torchvision://``, ``s3://``, ...: read as mmengine reads them)."""
+    if source.startswith(SCHEME):
+        source = source[len(SCHEME):]
+    if is_url(source):
+        return read_http(source, map_location)
+    if '://' in source:
+        return CheckpointLoader.load_checkpoint(
+            source, map_location=map_location, logger='silent')
+    return read_local(source, map_location)

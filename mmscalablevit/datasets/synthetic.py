@@ -19,7 +19,6 @@ SHAPES = ('square', 'circle', 'triangle')
 # ADE20K convention: 0 = unlabelled (ignored with reduce_zero_label=True),
 # so label value k is class k - 1.
 SEG_CLASSES = ('background', ) + SHAPES
-SEG_PALETTE = [[120, 120, 120], [230, 25, 75], [60, 180, 75], [0, 130, 200]]
 
 
 def _polygon(shape: str, cx: float, cy: float, r: float,

@@ -30,8 +30,10 @@ import random
 import numpy as np
 import torch
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 
+from ..checkpoint import SCHEME, CheckpointMismatchError, check_fits, family_of
 from ..registry import HOOKS
 
 
@@ -88,10 +90,50 @@ class _SeededLoader:
         setattr(self._loader, name, value)
 
 
+def check_resumable(model, checkpoint, source: str) -> None:
+    """Resuming needs a checkpoint of the same model: raise
+    :class:`CheckpointMismatchError` naming the backbone family of the
+    checkpoint and of the model when they differ (mmengine would load what
+    fits, warn, and fail later in the optimizer), and every mismatching
+    backbone key when the family is the same."""
+    backbone = getattr(model, 'backbone', None)
+    key_map = getattr(backbone, 'key_map', None)
+    state_dict = checkpoint.get('state_dict') if isinstance(checkpoint,
+                                                            dict) else None
+    if key_map is None or not isinstance(state_dict, dict):
+        return
+    held = {
+        k[len('backbone.'):]: v
+        for k, v in state_dict.items() if k.startswith('backbone.')
+    }
+    hint = ('Resume from a checkpoint of a run of this config; start from '
+            "other weights with load_from or the backbone's init_cfg.")
+    if not key_map.owns(held):
+        family = family_of(held)
+        what = f'a {family.name} backbone' if family else \
+            f'no {key_map.name} backbone'
+        raise CheckpointMismatchError(
+            f'Cannot resume from {source}: it holds {what}, the config '
+            f'builds a {key_map.name} backbone. {hint}')
+    check_fits(backbone, held, f'Resumed checkpoint {source}', hint)
+
+
 class ExactResumeHook(Hook):
     """Make resumed training equal the uninterrupted run (see the module
-    docstring for how and where it holds)."""
+    docstring for how and where it holds); refuse to resume from another
+    model's checkpoint (:func:`check_resumable`)."""
     priority = 'VERY_HIGH'
+
+    def after_load_checkpoint(self, runner, checkpoint) -> None:
+        if not runner.cfg.get('resume'):
+            return
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        source = runner.cfg.get('load_from') or \
+            'the latest checkpoint of the work dir'
+        if source.startswith(SCHEME):
+            source = source[len(SCHEME):]
+        check_resumable(model, checkpoint, source)
 
     def reseed(self, runner, position: int) -> None:
         reseed(runner.seed, runner.rank, position)

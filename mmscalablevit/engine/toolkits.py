@@ -1,19 +1,29 @@
-"""One entry point for three toolkits: run the config's toolkit's own
+"""One entry point for four toolkits: run the config's toolkit's own
 ``tools/train.py`` / ``tools/test.py`` (shipped in its wheel under
 ``.mim/tools``) in this process, with the package's additions.
 
 Every option of those scripts works as documented by the toolkit (mmdet's
 ``--auto-scale-lr``, ``--tta``, ``--show-dir``, ``--out``, mmpretrain's
-``--out-item``, ...). What the package adds, and nothing else:
+``--out-item``, mmpose's ``--dump``, ...). What the package adds, and
+nothing else:
 
 * the toolkit is picked by the config's ``default_scope``;
 * ``--launcher pytorch`` works on CPU-only machines (gloo), and the process
   group is destroyed before exit (:mod:`.distributed`);
 * ``--resume CKPT`` resumes from that checkpoint for every toolkit (mmseg's
   own script only knows ``--resume`` for the latest checkpoint);
-* training runs with :class:`ExactResumeHook` unless the config names it.
+* the checkpoint of ``load_from``, ``--resume`` (given or the work dir's
+  latest) and the test tool's ``CHECKPOINT`` is read by the package's safe
+  reader (the ``mmscalablevit://`` scheme, :mod:`..checkpoint.scheme`);
+* the runner the script built and, for tests, the metrics it logged in the
+  work dir are returned.
+
+Exact resume is the configs' own: they name :class:`ExactResumeHook`.
 """
+import copy
+import importlib
 import importlib.util
+import json
 import os.path as osp
 import runpy
 import sys
@@ -21,10 +31,12 @@ from contextlib import contextmanager
 from typing import List, Optional
 
 from mmengine.config import Config
+from mmengine.runner import find_latest_checkpoint
 
+from ..checkpoint import safe_source
 from .distributed import end_distributed, setup_cpu_distributed
 
-TOOLKITS = ('mmdet', 'mmseg', 'mmpretrain')
+TOOLKITS = ('mmdet', 'mmseg', 'mmpretrain', 'mmpose')
 
 
 def toolkit_of(cfg: Config) -> str:
@@ -33,8 +45,8 @@ def toolkit_of(cfg: Config) -> str:
     if scope not in TOOLKITS:
         raise ValueError(
             f'Config default_scope is {scope!r}; the tools run configs whose '
-            f'default_scope is one of {TOOLKITS} (inherit an mmdet::, mmseg:: '
-            'or mmpretrain:: base, or set default_scope).')
+            f'default_scope is one of {TOOLKITS} (inherit an mmdet::, '
+            'mmseg::, mmpretrain:: or mmpose:: base, or set default_scope).')
     return scope
 
 
@@ -56,9 +68,6 @@ def build_model(cfg: Config, pretrained: bool = False):
             is dropped, so that ``init_weights`` needs no pretrained file
             (the backbone's own initialisation is used).
     """
-    import copy
-    import importlib
-
     from mmengine.registry import init_default_scope
     scope = toolkit_of(cfg)
     init_default_scope(scope)
@@ -67,8 +76,7 @@ def build_model(cfg: Config, pretrained: bool = False):
         model_cfg.data_preprocessor = cfg.data_preprocessor
     if not pretrained and model_cfg.get('backbone') is not None:
         model_cfg.backbone.init_cfg = None
-    return importlib.import_module(f'{scope}.registry').MODELS.build(
-        model_cfg)
+    return importlib.import_module(f'{scope}.registry').MODELS.build(model_cfg)
 
 
 def toolkit_script(toolkit: str, name: str) -> str:
@@ -86,46 +94,53 @@ def toolkit_script(toolkit: str, name: str) -> str:
 
 
 class _Run:
-    """What a toolkit script built and returned."""
+    """What a toolkit script built (``runner``) and, for a test, the
+    metrics it logged (``metrics``)."""
     runner = None
     metrics = None
 
 
-def _has_hook(cfg, name: str) -> bool:
-    return any(
-        str(h.get('type', '')).split('.')[-1] == name
-        for h in cfg.get('custom_hooks', []) if isinstance(h, dict))
+def logged_test_metrics(runner) -> Optional[dict]:
+    """The metrics of the runner's test, as its logger hook wrote them to
+    ``<work_dir>/<timestamp>/<timestamp>.json`` (None where this process
+    wrote none)."""
+    path = osp.join(runner.log_dir, f'{runner.timestamp}.json')
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    if not records:
+        return None
+    return {
+        k: v
+        for k, v in records[-1].items() if k not in ('time', 'data_time')
+    }
 
 
 @contextmanager
-def _plugin_runtime(resume_from: Optional[str], train: bool):
+def _plugin_runtime(resume_from: Optional[str]):
+    """While a toolkit script runs, ``Runner.from_cfg`` starts gloo on
+    CPU-only machines and resumes from ``resume_from`` (the two things the
+    scripts cannot be told), and keeps the runner."""
     from mmengine.runner import Runner
     run = _Run()
     original_from_cfg = Runner.__dict__['from_cfg']
-    original_test = Runner.test
 
     def from_cfg(cls, cfg):
         setup_cpu_distributed(cfg)
         if resume_from is not None:
             cfg.resume, cfg.load_from = True, resume_from
-        if train and not _has_hook(cfg, 'ExactResumeHook'):
-            cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
-                dict(type='mmscalablevit.ExactResumeHook')
-            ]
+        if cfg.get('resume') and not cfg.get('load_from'):
+            cfg.load_from = find_latest_checkpoint(cfg.work_dir)
+        cfg.load_from = safe_source(cfg.get('load_from'))
         run.runner = original_from_cfg.__func__(cls, cfg)
         return run.runner
 
-    def test(self):
-        run.metrics = original_test(self)
-        return run.metrics
-
     Runner.from_cfg = classmethod(from_cfg)
-    Runner.test = test
     try:
         yield run
     finally:
         Runner.from_cfg = original_from_cfg
-        Runner.test = original_test
 
 
 def _split_resume(argv: List[str], toolkit: str):
@@ -141,14 +156,16 @@ def _split_resume(argv: List[str], toolkit: str):
 
 def run_tool(name: str, argv: Optional[List[str]] = None) -> _Run:
     """Run the config's toolkit's ``tools/<name>.py`` with ``argv`` (default:
-    this process's arguments); returns its runner (and test metrics)."""
+    this process's arguments); returns its runner (and test metrics, read
+    from the work dir)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     config = next((a for a in argv if not a.startswith('-')), None)
     if config is None:
         usage = (f'usage: {name}.py CONFIG {"CHECKPOINT " * (name == "test")}'
                  f"[options]\n\nRuns the config's toolkit's own tools/"
-                 f'{name}.py (mmdet, mmseg or mmpretrain, by the config\'s '
-                 'default_scope) with its options; `CONFIG -h` lists them.')
+                 f'{name}.py (mmdet, mmseg, mmpretrain or mmpose, by the '
+                 "config's default_scope) with its options; `CONFIG -h` "
+                 'lists them.')
         if {'-h', '--help'} & set(argv):
             print(usage)
             raise SystemExit(0)
@@ -160,8 +177,10 @@ def run_tool(name: str, argv: Optional[List[str]] = None) -> _Run:
     sys.argv = [script] + argv
     ok = False
     try:
-        with _plugin_runtime(resume_from, name == 'train') as run:
+        with _plugin_runtime(resume_from) as run:
             runpy.run_path(script, run_name='__main__')
+        if name == 'test' and run.runner is not None:
+            run.metrics = logged_test_metrics(run.runner)
         ok = True
     finally:
         sys.argv = saved_argv

@@ -1,243 +1,349 @@
-"""Reading checkpoints: weights_only on every path (files and URLs), the
-plain data real checkpoints hold is rebuilt, crafted files are refused
-with a clear error before they can do harm, and non-checkpoints are named
-as such."""
+"""Reading checkpoints: what real files hold is rebuilt exactly, every
+other model in the process loads as with plain mmengine and torch, errors
+name the file (and the URL), and downloads neither hang nor keep a partial
+or another URL's file. Crafted files: test_crafted_checkpoints.py."""
+import argparse
 import functools
 import http.server
-import os.path as osp
-import subprocess
-import sys
+import socket
 import threading
-import textwrap
+import time
 
 import numpy as np
 import pytest
 import torch
-from helpers import ROOT
-from helpers.runs import DET, det_options
-from mmengine.logging import HistoryBuffer
+from mmengine.logging import HistoryBuffer, MessageHub
+from mmengine.runner import CheckpointLoader
+from mmengine.runner import checkpoint as mmengine_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint
+from ..scalable_vit.fixtures import TINY_ARCH
 
-from mmscalablevit.checkpoint import (CheckpointReadError, load_pretrained,
-                                      read_checkpoint)
+from mmscalablevit.checkpoint import SCHEME, CheckpointReadError, DownloadError
+from mmscalablevit.checkpoint import download as downloading
+from mmscalablevit.checkpoint import (load_pretrained, read_checkpoint,
+                                      safe_source)
 from mmscalablevit.models import ScalableViT
-from scalable_vit.fixtures import TINY_ARCH
-
-multiarray = np._core.multiarray
 
 
-class _Reduce:
-    """An object that pickles as ``func(*args)`` (plus ``state``)."""
+class UserClass:
+    """A class a user allow-lists for their own checkpoints."""
 
-    def __init__(self, func, args, state=None):
-        self.func, self.args, self.state = func, args, state
+    def __init__(self, value):
+        self.value = value
 
-    def __call__(self, *args):  # pickle wants a callable in the first slot
-        raise AssertionError('never called when pickling')
-
-    def __reduce__(self):
-        if self.state is None:
-            return self.func, self.args
-        return self.func, self.args, self.state
+    def __eq__(self, other):
+        return type(other) is UserClass and other.value == self.value
 
 
-# Files a checkpoint must never be able to turn into objects.
-CRAFTED = {
-    # the reported reproduction: an object array around a raw pointer
-    'ndarray_call':
-    lambda: _Reduce(np.ndarray, ((1, ), 'O', b'AAAAAAAA')),
-    'object_array_state':
-    lambda: _Reduce(multiarray._reconstruct, (np.ndarray, (0, ), b'b'),
-                    (1, (1, ), np.dtype('O'), False, b'AAAAAAAA')),
-    'object_scalar':
-    lambda: _Reduce(multiarray.scalar, (np.dtype('O'), b'AAAAAAAA')),
-    'structured_dtype':
-    lambda: np.zeros(1, dtype=[('a', 'f8'), ('b', 'i4')]),
-    'void_dtype':
-    lambda: np.zeros(2, dtype='V8'),
-    'short_data':
-    lambda: _Reduce(multiarray._reconstruct, (np.ndarray, (0, ), b'b'),
-                    (1, (1000, ), np.dtype('f8'), False, b'\0' * 8)),
-    'getattr_mro':
-    lambda: _Reduce(_Reduce(getattr, (HistoryBuffer, 'mro')), ()),
-    'getattr_register':
-    lambda: _Reduce(
-        _Reduce(getattr, (HistoryBuffer, 'register_statistics')),
-        (_Reduce(getattr, (HistoryBuffer, 'mean')), )),
-    'getattr_other_class':
-    lambda: _Reduce(getattr, (np.ndarray, 'mean')),
-}
+def _identical(a, b):
+    """Same structure and values (tensors and arrays compared exactly)."""
+    if isinstance(a, torch.Tensor):
+        return type(a) is type(b) and torch.equal(a, b)
+    if isinstance(a, np.ndarray):
+        return type(b) is np.ndarray and a.dtype == b.dtype and \
+            np.array_equal(a, b)
+    if isinstance(a, dict):
+        return type(a) is type(b) and list(a) == list(b) and all(
+            _identical(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(
+            _identical(x, y) for x, y in zip(a, b))
+    if isinstance(a, argparse.Namespace):
+        return type(b) is argparse.Namespace and _identical(vars(a), vars(b))
+    return type(a) is type(b) and a == b
 
 
-def _crafted_file(tmp_path, name):
-    path = tmp_path / f'{name}.pth'
-    torch.save({'state_dict': {}, 'x': CRAFTED[name]()}, path)
-    return path
+def test_mmengine_schemes_are_left_alone():
+    """Importing the package adds its own prefix only."""
+    loader = CheckpointLoader._get_checkpoint_loader
+    assert loader('model.pth') is mmengine_checkpoint.load_from_local
+    assert loader('https://host/m.pth') is mmengine_checkpoint.load_from_http
+    assert loader(SCHEME + 'm.pth').__name__ == 'load_from_mmscalablevit'
+    assert safe_source('m.pth') == SCHEME + 'm.pth'
+    assert safe_source('https://h/m.pth') == SCHEME + 'https://h/m.pth'
+    assert safe_source('torchvision://resnet50') == 'torchvision://resnet50'
 
 
-@pytest.mark.parametrize('name', sorted(CRAFTED))
-def test_crafted_files_are_refused_by_the_reader(name, tmp_path):
-    """In a separate process (the reported file crashed it) and with the
-    package imported: refused with a message naming the file."""
-    path = _crafted_file(tmp_path, name)
-    before = dict(HistoryBuffer._statistics_methods)
-    code = textwrap.dedent(f"""
-        import torch, mmscalablevit
-        from mmscalablevit.checkpoint import read_checkpoint
-        try:
-            obj = read_checkpoint({str(path)!r})
-        except Exception as error:
-            print(type(error).__name__, str(error).replace('\\n', ' '))
-        else:
-            print('LOADED', repr(obj)[:200])
-        try:
-            torch.load({str(path)!r}, weights_only=True)
-        except Exception as error:
-            print('PLAIN', type(error).__name__)
-        else:
-            print('PLAIN LOADED')
-        from mmengine.logging import HistoryBuffer
-        print(sorted(HistoryBuffer._statistics_methods))
-    """)
-    proc = subprocess.run([sys.executable, '-c', code],
-                          capture_output=True,
-                          text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    lines = proc.stdout.strip().splitlines()
-    assert lines[0].startswith('CheckpointReadError'), lines
-    assert str(path) in lines[0] and 'refused' in lines[0].lower()
-    # torch.load itself, after `import mmscalablevit`, refuses too
-    assert lines[1].startswith('PLAIN UnpicklingError'), lines
-    # nothing process-wide was changed by the attempt
-    assert lines[2] == str(sorted(before))
+def test_other_models_load_as_with_plain_mmengine(tmp_path, monkeypatch):
+    """A user's checkpoint at a ~ path, with a class they allow-listed, and
+    torch's switch for trusted files: mmengine returns what it returns
+    without the package, and the package's reader keeps the user's list."""
+    monkeypatch.setenv('HOME', str(tmp_path))
+    obj = {'state_dict': {'w': torch.arange(3.)}, 'extra': UserClass(7)}
+    torch.save(obj, tmp_path / 'user.pth')
+    with pytest.raises(Exception, match='UserClass'):
+        _load_checkpoint('~/user.pth')  # torch's default: weights only
+    torch.serialization.add_safe_globals([UserClass])
+    try:
+        before = torch.serialization.get_safe_globals()
+        assert _identical(_load_checkpoint('~/user.pth'), obj)
+        assert _identical(read_checkpoint('~/user.pth'), obj)
+        assert torch.serialization.get_safe_globals() == before
+    finally:
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(
+            [g for g in before if g is not UserClass])
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    with pytest.warns(UserWarning, match='forcing weights_only=False'):
+        assert _identical(_load_checkpoint('~/user.pth'), obj)
+    # the package's own paths read with weights_only=True all the same
+    with pytest.raises(CheckpointReadError, match='UserClass'):
+        read_checkpoint('~/user.pth')
 
 
-def test_plain_data_of_real_checkpoints_is_rebuilt(tmp_path):
-    buffer = HistoryBuffer()
+@pytest.mark.parametrize('zip_format', [True, False])
+def test_real_checkpoint_contents_are_rebuilt(tmp_path, zip_format):
+    """numpy arrays, scalars, dtypes and RNG state, a message hub with its
+    log buffers, the authors' argparse.Namespace: the same values and
+    types as plain pickling gives (torch's zip and legacy formats)."""
+    hub = MessageHub('reading_test')
     for v in (1.5, 2.5, 4.0):
-        buffer.update(v)
+        hub.update_scalar('train/loss', v)
+    hub.update_info('iter', 3)
     obj = {
-        'c': np.arange(6.).reshape(2, 3),
-        'f': np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3)),
-        'big_endian': np.arange(3, dtype='>f4'),
-        'empty': np.zeros((0, 4), np.float32),
-        'scalars': (np.float64(2.5), np.int64(-3), np.bool_(True)),
-        'buffer': buffer,
-        'tensor': torch.arange(4.)
+        'state_dict': {
+            'w': torch.arange(4.)
+        },
+        'meta': {
+            'c': np.arange(6.).reshape(2, 3),
+            'f': np.asfortranarray(np.arange(6, dtype=np.int32).reshape(2, 3)),
+            'big_endian': np.arange(3, dtype='>f4'),
+            'empty': np.zeros((0, 4), np.float32),
+            'scalars': (np.float64(2.5), np.int64(-3), np.bool_(True)),
+            'dtypes': [np.dtype('float16'),
+                       np.dtype('>i8'),
+                       np.dtype(bool)],
+            'np_random': np.random.RandomState(0).get_state(),
+            'args': argparse.Namespace(model='scalable_vit_small', lr=1e-3),
+        },
+        'message_hub': hub.state_dict(),
     }
-    path = tmp_path / 'plain.pth'
-    torch.save(obj, path)
+    path = tmp_path / 'real.pth'
+    torch.save(obj, path, _use_new_zipfile_serialization=zip_format)
     loaded = read_checkpoint(str(path))
-    for key in ('c', 'f', 'big_endian', 'empty'):
-        assert type(loaded[key]) is np.ndarray
-        assert loaded[key].dtype == obj[key].dtype
-        np.testing.assert_array_equal(loaded[key], obj[key])
-    assert loaded['f'].flags.f_contiguous
-    assert loaded['scalars'] == obj['scalars']
-    assert [type(s) for s in loaded['scalars']] == \
-        [type(s) for s in obj['scalars']]
-    rebuilt = loaded['buffer']
-    assert isinstance(rebuilt, HistoryBuffer)
-    assert rebuilt.mean() == buffer.mean() and rebuilt.current() == 4.0
-    assert torch.equal(loaded['tensor'], obj['tensor'])
+    assert _identical(loaded['state_dict'], obj['state_dict'])
+    meta = loaded['meta']
+    for key in ('c', 'f', 'big_endian', 'empty', 'np_random', 'args'):
+        assert _identical(meta[key], obj['meta'][key]), key
+    assert meta['f'].flags.f_contiguous and meta['c'].flags.writeable
+    assert [type(s) for s in meta['scalars']] == \
+        [type(s) for s in obj['meta']['scalars']]
+    assert meta['scalars'] == obj['meta']['scalars']
+    assert meta['dtypes'] == obj['meta']['dtypes']
+    assert all(isinstance(d, np.dtype) for d in meta['dtypes'])
+    state = np.random.RandomState()
+    state.set_state(meta['np_random'])
+    assert state.randint(1 << 30) == np.random.RandomState(0).randint(1 << 30)
+    buffer = loaded['message_hub']['log_scalars']['train/loss']
+    assert type(buffer) is HistoryBuffer
+    assert buffer.mean() == 8 / 3 and buffer.current() == 4.0
+    restored = MessageHub('reading_test_restored')
+    restored.load_state_dict(loaded['message_hub'])
+    assert restored.get_scalar('train/loss').data[0].tolist() == \
+        [1.5, 2.5, 4.0]
 
 
-@pytest.mark.parametrize('content,what', [(b'', 'is empty (0 bytes)'),
-                                          (b'hello, not a model\n',
-                                           'is not a PyTorch checkpoint'),
-                                          (b'e' * 300,
-                                           'is not a PyTorch checkpoint')])
+def test_a_file_without_numpy_is_torchs_own_object(tmp_path):
+    shared = [torch.zeros(2)]
+    node = shared
+    for _ in range(20):  # 2**20 paths, 21 objects
+        node = (node, node)
+    obj = {'x': node, 'y': {'z': node}}
+    torch.save(obj, tmp_path / 'shared.pth')
+    start = time.perf_counter()
+    loaded = read_checkpoint(str(tmp_path / 'shared.pth'))
+    assert time.perf_counter() - start < 1
+    assert loaded['x'][0] is loaded['x'][1] and loaded['y']['z'] is \
+        loaded['x']
+
+
+def test_user_allow_listed_numpy_is_still_checked(tmp_path):
+    """A user who allow-listed numpy's real constructors keeps them for
+    their own loads; the package's reader answers those names with its
+    checked stand-ins meanwhile, and gives the list back unchanged."""
+    names = [
+        np._core.multiarray._reconstruct, np.ndarray, np.dtype,
+        type(np.dtype('float64'))
+    ]
+    user = torch.serialization.get_safe_globals()
+    torch.serialization.add_safe_globals(names)
+    try:
+        torch.save({'a': np.arange(3.)}, tmp_path / 'plain.pth')
+        before = set(torch.serialization.get_safe_globals())
+        assert _identical(
+            read_checkpoint(str(tmp_path / 'plain.pth')), {'a': np.arange(3.)})
+        assert set(torch.serialization.get_safe_globals()) == before
+        torch.save({'a': np.zeros(1, dtype=object)}, tmp_path / 'object.pth')
+        with pytest.raises(CheckpointReadError, match="dtype 'object'"):
+            read_checkpoint(str(tmp_path / 'object.pth'))
+    finally:
+        torch.serialization.clear_safe_globals()
+        torch.serialization.add_safe_globals(user)
+
+
+@pytest.mark.parametrize(
+    'content,what', [(b'', 'is empty (0 bytes)'),
+                     (b'hello, not a model\n', 'is not a PyTorch checkpoint'),
+                     (b'e' * 300, 'is not a PyTorch checkpoint')])
 def test_non_checkpoints_are_named(content, what, tmp_path):
     path = tmp_path / 'weights.pth'
     path.write_bytes(content)
     with pytest.raises(CheckpointReadError) as error:
         read_checkpoint(str(path))
     assert str(path) in str(error.value) and what in str(error.value)
-    # the same through a backbone's init_cfg
     model = ScalableViT(
         TINY_ARCH, init_cfg=dict(type='Pretrained', checkpoint=str(path)))
     with pytest.raises(CheckpointReadError, match='not a PyTorch|empty'):
         model.init_weights()
 
 
-def test_every_loading_path_refuses_a_crafted_file(tmp_path, tiny_data):
-    """init_cfg Pretrained, the converter, tools/test.py (load_from) and
-    --resume: each refuses the reported file, in its own process."""
-    path = _crafted_file(tmp_path, 'ndarray_call')
-    model = ScalableViT(
-        TINY_ARCH, init_cfg=dict(type='Pretrained', checkpoint=str(path)))
-    with pytest.raises(CheckpointReadError, match='refused'):
-        model.init_weights()
-    options = det_options(tiny_data)
-    commands = {
-        'converter': [
-            osp.join(ROOT, 'tools/model_converters/scalablevit2mm.py'),
-            str(path),
-            str(tmp_path / 'out.pth')
-        ],
-        'test': [
-            osp.join(ROOT, 'tools/test.py'), DET,
-            str(path), '--work-dir',
-            str(tmp_path / 'w'), '--cfg-options'
-        ] + options,
-        'resume': [
-            osp.join(ROOT, 'tools/train.py'), DET, '--work-dir',
-            str(tmp_path / 'w'), '--resume',
-            str(path), '--cfg-options'
-        ] + options,
-    }
-    for name, args in commands.items():
-        proc = subprocess.run([sys.executable] + args,
-                              capture_output=True,
-                              text=True,
-                              timeout=600)
-        assert proc.returncode == 1, (name, proc.returncode,
-                                      proc.stderr[-1500:])
-        assert 'CheckpointReadError' in proc.stderr, (name,
-                                                      proc.stderr[-1500:])
-        assert 'Refusing a call of numpy.ndarray' in proc.stderr, name
+def test_refusals_name_the_global_and_a_directory_says_so(tmp_path):
+    import os
+
+    class Payload:
+
+        def __reduce__(self):
+            return os.system, ('true', )
+
+    torch.save({'x': Payload()}, tmp_path / 'system.pth')
+    with pytest.raises(CheckpointReadError) as error:
+        read_checkpoint(str(tmp_path / 'system.pth'))
+    message = str(error.value)
+    assert 'posix.system' in message and 'system.pth' in message
+    assert 'weights_only=False' not in message
+    with pytest.raises(IsADirectoryError, match='is a directory'):
+        read_checkpoint(str(tmp_path))
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+def test_the_scheme_is_named_in_mmengines_log(tmp_path, monkeypatch):
+    torch.save({'state_dict': {'w': torch.zeros(1)}}, tmp_path / 'w.pth')
+    logged = []
+    monkeypatch.setattr(mmengine_checkpoint, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    _load_checkpoint(safe_source(str(tmp_path / 'w.pth')))
+    assert logged[0].startswith('Loads checkpoint by mmscalablevit backend')
+
+
+# ------------------------------------------------------------- downloads
+class _Quiet(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
 
 
-@pytest.fixture
-def http_root(tmp_path):
-    """A local http server on 127.0.0.1 serving ``tmp_path/'served'``."""
-    served = tmp_path / 'served'
-    served.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(served))
+class _Truncated(_Quiet):
+    """Announces 1000 bytes, sends 10 and closes."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header('Content-Length', '1000')
+        self.end_headers()
+        self.wfile.write(b'0123456789')
+        self.close_connection = True
+
+
+def _serve(handler):
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield served, f'http://127.0.0.1:{server.server_address[1]}'
-    server.shutdown()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f'http://127.0.0.1:{server.server_address[1]}'
 
 
-def test_pretrained_from_a_url_through_checkpoint_loader(
-        http_root, tmp_path, monkeypatch):
-    """init_cfg checkpoint may be an http(s) URL (mmengine's
-    CheckpointLoader): downloaded once into torch's hub cache, read with
-    weights_only=True, fitted strictly."""
-    served, url = http_root
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    for var in ('http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv('no_proxy', '127.0.0.1')
     monkeypatch.setattr(torch.hub, '_hub_dir', str(tmp_path / 'hub'))
-    source = ScalableViT(TINY_ARCH)
-    torch.save({'state_dict': source.state_dict()}, served / 'tiny.pth')
-    model = ScalableViT(
-        TINY_ARCH,
-        init_cfg=dict(type='Pretrained', checkpoint=f'{url}/tiny.pth'))
-    model.init_weights()
-    for (key, a), b in zip(model.state_dict().items(),
-                           source.state_dict().values()):
-        assert torch.equal(a, b), key
-    assert osp.isfile(tmp_path / 'hub' / 'checkpoints' / 'tiny.pth')
-    # a crafted file is refused on this path too
-    torch.save({'x': CRAFTED['ndarray_call']()}, served / 'evil.pth')
-    with pytest.raises(CheckpointReadError, match='refused'):
-        load_pretrained(model, f'{url}/evil.pth')
-    # a missing URL names the URL
-    with pytest.raises(CheckpointReadError, match='missing.pth'):
-        load_pretrained(model, f'{url}/missing.pth')
+    return tmp_path / 'hub' / 'checkpoints'
+
+
+def test_a_silent_server_times_out_naming_the_url(hub, monkeypatch):
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen()  # accepts, never answers
+    url = f'http://127.0.0.1:{listener.getsockname()[1]}/w.pth'
+    monkeypatch.setenv(downloading.TIMEOUT_ENV, '0.5')
+    start = time.perf_counter()
+    try:
+        with pytest.raises(DownloadError, match='no data for 0.5 s') as err:
+            read_checkpoint(url)
+    finally:
+        listener.close()
+    assert time.perf_counter() - start < 10
+    assert url in str(err.value)
+    assert not hub.exists() or not any(hub.iterdir())
+
+
+def test_a_truncated_body_is_not_kept(hub):
+    server, root = _serve(_Truncated)
+    url = f'{root}/w.pth'
+    try:
+        with pytest.raises(DownloadError) as error:
+            read_checkpoint(url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    message = str(error.value)
+    assert url in message and 'stopped after 10 of 1000 bytes' in message
+    assert downloading.cache_path(url) in message
+    assert not any(hub.iterdir())  # neither the file nor a partial one
+
+
+def test_a_missing_url_is_named(hub, tmp_path):
+    server, root = _serve(functools.partial(_Quiet, directory=str(tmp_path)))
+    try:
+        with pytest.raises(DownloadError, match='HTTP 404') as error:
+            load_pretrained(ScalableViT(TINY_ARCH), f'{root}/missing.pth')
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert f'{root}/missing.pth' in str(error.value)
+
+
+def test_urls_with_one_file_name_do_not_share_a_cache_file(hub, tmp_path):
+    for i, folder in enumerate(('a', 'b')):
+        (tmp_path / 'served' / folder).mkdir(parents=True)
+        torch.save({'state_dict': {
+            'w': torch.full((2, ), float(i))
+        }}, tmp_path / 'served' / folder / 'w.pth')
+    server, root = _serve(
+        functools.partial(_Quiet, directory=str(tmp_path / 'served')))
+    try:
+        first = read_checkpoint(f'{root}/a/w.pth')['state_dict']['w']
+        second = read_checkpoint(f'{root}/b/w.pth')['state_dict']['w']
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert first.tolist() == [0, 0] and second.tolist() == [1, 1]
+    assert len(list(hub.iterdir())) == 2
+
+
+def test_a_bad_cached_file_names_the_url_and_the_file(hub):
+    url = 'http://127.0.0.1:9/never/w.pth'  # not contacted: cached
+    cached = downloading.cache_path(url)
+    hub.mkdir(parents=True)
+    with open(cached, 'wb') as f:
+        f.write(b'not a checkpoint')
+    with pytest.raises(CheckpointReadError) as error:
+        load_pretrained(ScalableViT(TINY_ARCH), url)
+    assert url in str(error.value) and cached in str(error.value)
+
+
+@pytest.mark.parametrize('rank', [0, 1])
+def test_ranks_meet_at_the_barrier_even_when_a_download_fails(
+        hub, monkeypatch, rank):
+    events = []
+    monkeypatch.setattr(downloading, 'get_dist_info', lambda: (rank, 2))
+    monkeypatch.setattr(downloading, 'barrier',
+                        lambda: events.append('barrier'))
+
+    def fail(url, dst, timeout=None):
+        events.append('download')
+        raise DownloadError(f'{url} failed')
+
+    monkeypatch.setattr(downloading, 'download', fail)
+    with pytest.raises(DownloadError):
+        downloading.read_url('http://127.0.0.1:9/w.pth')
+    # rank 0 downloads first, the others after the barrier
+    assert events == (['download', 'barrier']
+                      if rank == 0 else ['barrier', 'download'])

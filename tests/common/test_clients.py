@@ -10,8 +10,9 @@ import sys
 import textwrap
 
 import pytest
-from helpers import ROOT
-from helpers.runs import DET, det_options
+
+from ..helpers import ROOT
+from ..helpers.runs import DET, det_options
 
 SITE = osp.dirname(osp.dirname(osp.abspath(__import__('mmdet').__file__)))
 
@@ -38,8 +39,7 @@ def mim(*args, **kwargs):
 
 
 def test_mim_lists_and_searches_the_plugin(tmp_path):
-    assert re.search(r'^mmscalablevit\s+\S+', mim('list', cwd=tmp_path),
-                     re.M)
+    assert re.search(r'^mmscalablevit\s+\S+', mim('list', cwd=tmp_path), re.M)
     found = mim('search', 'mmscalablevit', cwd=tmp_path)
     assert 'retinanet_scalablevit_s_1x' in found
     for model, name in (('retinanet', 'retinanet_scalablevit_s_1x'),
@@ -53,17 +53,35 @@ def test_mim_train_and_test_the_plugin(tiny_data, tmp_path):
     """`mim train/test mmscalablevit CONFIG` run the plugin's own tools."""
     work = tmp_path / 'work'
     options = det_options(tiny_data)
-    mim('train', 'mmscalablevit', DET, '--gpus', '0', '--work-dir',
-        str(work), '--cfg-options', *options, cwd=tmp_path)
+    mim('train',
+        'mmscalablevit',
+        DET,
+        '--gpus',
+        '0',
+        '--work-dir',
+        str(work),
+        '--cfg-options',
+        *options,
+        cwd=tmp_path)
     assert (work / 'epoch_1.pth').is_file()
-    out = mim('test', 'mmscalablevit', DET, '--checkpoint',
-              str(work / 'epoch_1.pth'), '--gpus', '0', '--work-dir',
-              str(work), '--cfg-options', *options, cwd=tmp_path)
+    out = mim(
+        'test',
+        'mmscalablevit',
+        DET,
+        '--checkpoint',
+        str(work / 'epoch_1.pth'),
+        '--gpus',
+        '0',
+        '--work-dir',
+        str(work),
+        '--cfg-options',
+        *options,
+        cwd=tmp_path)
     assert 'coco/bbox_mAP' in out
 
 
 USER_DET = """
-_base_ = ['mmscalablevit::scalablevit/quickstart/mask_rcnn_scalablevit_tiny_shapes.py']
+_base_ = ['mmscalablevit::quickstart/mask_rcnn_scalablevit_tiny_shapes.py']
 train_cfg = dict(max_epochs=1, val_interval=1)
 """
 
@@ -83,8 +101,16 @@ def test_toolkit_scripts_inherit_plugin_configs(tiny_data, tmp_path):
     ] + options,
         cwd=tmp_path)
     assert (tmp_path / 'a' / 'epoch_1.pth').is_file()
-    mim('train', 'mmdet', str(user), '--gpus', '0', '--work-dir',
-        str(tmp_path / 'b'), '--cfg-options', *options, cwd=tmp_path)
+    mim('train',
+        'mmdet',
+        str(user),
+        '--gpus',
+        '0',
+        '--work-dir',
+        str(tmp_path / 'b'),
+        '--cfg-options',
+        *options,
+        cwd=tmp_path)
     assert (tmp_path / 'b' / 'epoch_1.pth').is_file()
 
 
@@ -101,20 +127,21 @@ def test_readme_own_project_example_trains(tiny_data, tmp_path):
     project = tmp_path / 'my_project'
     (project / 'configs').mkdir(parents=True)
     import torch
-    from scalable_vit.fixtures import official_state_dict
 
     from mmscalablevit.models import ScalableViT
+
+    from ..scalable_vit.fixtures import official_state_dict
     snippet = readme_snippet('# my_project/configs/my_det.py')
     (project / 'configs' / 'my_det.py').write_text(snippet)
     os.symlink(osp.join(tiny_data, 'tiny_coco'), project / 'data')
     (project / 'checkpoints').mkdir()  # the authors' layout, random weights
-    torch.save({'model': official_state_dict(ScalableViT('s'))},
+    torch.save({'model': official_state_dict(ScalableViT('s').state_dict())},
                project / 'checkpoints' / 'scalablevit_s.pth')
     small = '(320, 224)'  # a short run: small images, one epoch
     out = run([
         sys.executable,
-        osp.join(ROOT, 'tools', 'train.py'), 'configs/my_det.py',
-        '--work-dir', 'work', '--cfg-options', 'train_cfg.max_epochs=1',
+        osp.join(ROOT, 'tools', 'train.py'), 'configs/my_det.py', '--work-dir',
+        'work', '--cfg-options', 'train_cfg.max_epochs=1',
         'train_cfg.val_interval=1', f'train_pipeline.2.scale={small}',
         f'train_dataloader.dataset.pipeline.2.scale={small}',
         f'val_dataloader.dataset.pipeline.1.scale={small}',
@@ -189,9 +216,9 @@ def test_mmdet_get_flops_agrees(tiny_data, tmp_path):
     coco = osp.join(tiny_data, 'tiny_coco') + '/'
     out = run([
         sys.executable,
-        toolkit_tool('mmdet', 'analysis_tools', 'get_flops.py'), config,
-        '--num-images', '1', '--cfg-options',
-        f'val_dataloader.dataset.data_root={coco}',
+        toolkit_tool('mmdet', 'analysis_tools',
+                     'get_flops.py'), config, '--num-images', '1',
+        '--cfg-options', f'val_dataloader.dataset.data_root={coco}',
         'val_dataloader.dataset.ann_file=annotations/instances_val.json',
         'val_dataloader.dataset.data_prefix.img=val/',
         'val_dataloader.num_workers=0',
@@ -200,5 +227,50 @@ def test_mmdet_get_flops_agrees(tiny_data, tmp_path):
     ])
     h, w = map(int, re.search(r'Input shape: \((\d+), (\d+)\)', out).groups())
     theirs = float(re.search(r'Flops: ([\d.]+)T', out).group(1)) * 1000
-    assert theirs == pytest.approx(
-        _flops_of_our_tool(config, h, w), rel=0.005)
+    assert theirs == pytest.approx(_flops_of_our_tool(config, h, w), rel=0.005)
+
+
+RELEASED_SCOPEVIT_T = ('https://github.com/xuesongnie/ScopeViT/releases/'
+                       'download/v1.0.0/scopevit_tiny.pth')
+
+
+def test_get_model_pretrained_loads_the_authors_weights_converted(
+        file_server, tmp_path, monkeypatch):
+    """`get_model('scopevit_t_in1k', pretrained=True)` downloads the
+    metafile's Weights (the authors' release; here a file in their layout
+    served locally) and loads it converted: every weight of the classifier,
+    head included."""
+    import torch
+    from mmpretrain import get_model
+    from mmpretrain.apis.model import ModelHub
+
+    from ..helpers.weights import randomize
+    from ..scope_vit.fixtures import to_official
+    assert ModelHub.get('scopevit_t_in1k').weights == RELEASED_SCOPEVIT_T
+    root, address = file_server
+    for var in ('http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv('no_proxy', '127.0.0.1')
+    monkeypatch.setattr(torch.hub, '_hub_dir', str(tmp_path / 'hub'))
+
+    released = randomize(get_model('scopevit_t_in1k')).state_dict()
+    authors = to_official({
+        k[len('backbone.'):]: v
+        for k, v in released.items() if k.startswith('backbone.')
+    })
+    authors.update({
+        k.replace('head.fc.', 'head.'): v
+        for k, v in released.items() if k.startswith('head.')
+    })
+    torch.save({
+        'state_dict': authors,
+        'epoch': 299
+    }, root / 'scopevit_tiny.pth')
+    model = get_model(
+        'scopevit_t_in1k',
+        pretrained=True,
+        url_mapping=(r'https://github.com/.*/', address + '/'))
+    loaded = model.state_dict()
+    assert list(loaded) == list(released)
+    assert all(torch.equal(loaded[k], v) for k, v in released.items())
+    assert (tmp_path / 'hub' / 'checkpoints' / 'scopevit_tiny.pth').is_file()

@@ -6,48 +6,10 @@ import copy
 
 import pytest
 import torch
-from helpers.builders import (CONFIGS, batch, build_model, count, dataset,
-                              load_config, loss_of)
 from mmengine.optim import build_optim_wrapper
 
-# Parameter counts of the same models on the released backbone (mmdet 3.3 /
-# mmseg 1.2 standard heads, mmpretrain classifier).
-PARAMS = {
-    'retinanet_scalablevit_s_1x': 36_026_596,
-    'retinanet_scalablevit_b_1x': 85_563_172,
-    'retinanet_scalablevit_l_1x': 112_625_812,
-    'retinanet_scalablevit_s_3x_ms': 36_026_596,
-    'retinanet_scalablevit_b_3x_ms': 85_563_172,
-    'mask_rcnn_scalablevit_s_1x': 45_944_032,
-    'mask_rcnn_scalablevit_b_1x': 94_898_976,
-    'mask_rcnn_scalablevit_l_1x': 121_379_984,
-    'mask_rcnn_scalablevit_s_3x_ms': 45_944_032,
-    'mask_rcnn_scalablevit_b_3x_ms': 94_898_976,
-    'semfpn_scalablevit_s_80k_ade20k': 30_043_270,
-    'semfpn_scalablevit_b_80k_ade20k': 78_998_214,
-    'semfpn_scalablevit_l_80k_ade20k': 105_479_222,
-    'upernet_scalablevit_s_160k_ade20k': 56_100_636,
-    'upernet_scalablevit_b_160k_ade20k': 107_046_236,
-    'upernet_scalablevit_l_160k_ade20k': 135_517_900,
-    'scalablevit_s_in1k': 32_000_472,
-    'scalablevit_b_in1k': 81_881_624,
-    'scalablevit_l_in1k': 109_288_840,
-    'mask_rcnn_scopevit_s_1x': 37_800_034,
-    'mask_rcnn_scopevit_t_1x': 27_777_860,
-    'mask_rcnn_scopevit_xt_1x': 25_058_634,
-    'retinanet_scopevit_s_1x': 27_882_598,
-    'retinanet_scopevit_t_1x': 17_278_792,
-    'retinanet_scopevit_xt_1x': 14_559_566,
-    'scopevit_s_in1k': 18_162_010,
-    'scopevit_t_in1k': 8_006_716,
-    'scopevit_xt_in1k': 5_287_490,
-    'semfpn_scopevit_s_80k_ade20k': 21_899_272,
-    'semfpn_scopevit_t_80k_ade20k': 11_877_098,
-    'semfpn_scopevit_xt_80k_ade20k': 9_157_872,
-    'upernet_scopevit_s_160k_ade20k': 47_956_638,
-    'upernet_scopevit_t_160k_ade20k': 35_943_808,
-    'upernet_scopevit_xt_160k_ade20k': 33_224_582,
-}
+from ..helpers.builders import (CONFIGS, PARAMS, batch, build_model, count,
+                                dataset, load_config, loss_of)
 
 
 @pytest.mark.parametrize('name', sorted(PARAMS))
@@ -174,8 +136,12 @@ def test_scopevit_configs_at_sizes_the_released_code_rejects(name, size):
         from mmdet.structures import DetDataSample
         from mmengine.structures import InstanceData
         sample = DetDataSample(
-            metainfo=dict(img_shape=size, ori_shape=size, scale_factor=(1, 1),
-                          pad_shape=size, batch_input_shape=size))
+            metainfo=dict(
+                img_shape=size,
+                ori_shape=size,
+                scale_factor=(1, 1),
+                pad_shape=size,
+                batch_input_shape=size))
         sample.gt_instances = InstanceData(
             bboxes=torch.tensor([[100., 120., 400., 500.]]),
             labels=torch.tensor([3]))
@@ -189,8 +155,7 @@ def test_scopevit_configs_at_sizes_the_released_code_rejects(name, size):
         from mmseg.structures import SegDataSample
         sample = SegDataSample(
             metainfo=dict(img_shape=size, ori_shape=size, pad_shape=size))
-        sample.gt_sem_seg = PixelData(
-            data=torch.randint(0, 150, (1, h, w)))
+        sample.gt_sem_seg = PixelData(data=torch.randint(0, 150, (1, h, w)))
     data = model.data_preprocessor(
         dict(inputs=[image], data_samples=[sample]), True)
     assert tuple(data['inputs'].shape[-2:]) == tuple(
@@ -200,8 +165,7 @@ def test_scopevit_configs_at_sizes_the_released_code_rejects(name, size):
     loss.backward()
     model.eval()
     with torch.no_grad():
-        preds = model.test_step(
-            dict(inputs=[image], data_samples=[sample]))
+        preds = model.test_step(dict(inputs=[image], data_samples=[sample]))
     assert len(preds) == 1
 
 
@@ -215,8 +179,8 @@ def test_scopevit_no_decay_keys_have_the_authors_effect():
     names = {id(p): n for n, p in model.named_parameters()}
     undecayed = {
         names[id(p)]
-        for group in wrapper.optimizer.param_groups if group['weight_decay'] == 0
-        for p in group['params']
+        for group in wrapper.optimizer.param_groups
+        if group['weight_decay'] == 0 for p in group['params']
     }
     assert undecayed == {n for n in names.values() if 'norm' in n}
     assert 'backbone.blocks1.0.mssa.ls1.gamma' not in undecayed
@@ -236,7 +200,9 @@ def _toolkit_keys():
                  'mmseg::upernet/upernet_r50_4xb4-160k_ade20k-512x512.py',
                  'mmseg::swin/swin-tiny-patch4-window7-in1k-pre_upernet_'
                  '8xb2-160k_ade20k-512x512.py',
-                 'mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py'):
+                 'mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py',
+                 'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_swin-t-'
+                 'p4-w7_8xb32-210e_coco-256x192.py'):
         with tempfile.TemporaryDirectory() as tmp:
             path = f'{tmp}/cfg.py'
             with open(path, 'w') as f:
@@ -254,8 +220,9 @@ def test_dumped_configs_hold_no_helper_variables():
     from mmengine.config import Config
     allowed = _toolkit_keys() | {'custom_imports', 'custom_hooks'}
     leaked = {}
-    for path in sorted(glob.glob(f'{CONFIGS}/*.py') +
-                       glob.glob(f'{CONFIGS}/quickstart/*.py')):
+    for path in sorted(
+            glob.glob(f'{CONFIGS}/*.py') +
+            glob.glob(f'{CONFIGS}/quickstart/*.py')):
         extra = set(Config.fromfile(path).keys()) - allowed
         if extra:
             leaked[path] = sorted(extra)
@@ -268,18 +235,25 @@ def test_segmentation_evaluates_images_the_resize_leaves_under_32_px(
     it is padded to the total stride, predicted, and cropped back to its
     own size."""
     import numpy as np
-    from mmseg.registry import TRANSFORMS
     from mmengine.dataset import Compose
+    from mmseg.registry import TRANSFORMS
     cfg = load_config('quickstart/semfpn_scalablevit_tiny_shapes')
     model = build_model(cfg).eval()
-    pipeline = [t for t in cfg.test_dataloader.dataset.pipeline
-                if 'Load' not in t['type']]
+    pipeline = [
+        t for t in cfg.test_dataloader.dataset.pipeline
+        if 'Load' not in t['type']
+    ]
     transform = Compose([TRANSFORMS.build(t) for t in pipeline])
     img = (np.random.rand(10, 300, 3) * 255).astype(np.uint8)
-    data = transform(dict(img=img, img_shape=img.shape[:2],
-                          ori_shape=img.shape[:2], img_path='tiny.jpg',
-                          seg_map_path=None, reduce_zero_label=True,
-                          seg_fields=[]))
+    data = transform(
+        dict(
+            img=img,
+            img_shape=img.shape[:2],
+            ori_shape=img.shape[:2],
+            img_path='tiny.jpg',
+            seg_map_path=None,
+            reduce_zero_label=True,
+            seg_fields=[]))
     assert min(data['inputs'].shape[-2:]) < 32
     with torch.no_grad():
         (pred, ) = model.test_step(

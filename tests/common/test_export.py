@@ -12,16 +12,17 @@ import sys
 
 import pytest
 import torch
-from helpers import ROOT
-from helpers.runs import DET, SEG
-from scalable_vit.fixtures import TINY_ARCH
-from scope_vit.fixtures import TINY_ARCH as SCOPE_TINY_ARCH
 
 from mmscalablevit.deployment import (MAX_SIZE, MIN_SIZE, all_ok, check,
                                       export_onnx, export_program,
                                       format_results, onnx_runner,
                                       program_runner)
 from mmscalablevit.models import ScalableViT, ScopeViT
+
+from ..helpers import ROOT
+from ..helpers.runs import DET, SEG
+from ..scalable_vit.fixtures import TINY_ARCH
+from ..scope_vit.fixtures import TINY_ARCH as SCOPE_TINY_ARCH
 
 # name: a small model of the backbone (random weights). The S-width entry
 # has the released channel counts, on which torch's convolutions choose

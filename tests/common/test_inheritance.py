@@ -9,13 +9,15 @@ import sys
 import textwrap
 
 import pytest
-from helpers import ROOT
+
+from ..helpers import ROOT
 
 USER_DET = """
 _base_ = ['mmscalablevit::scalablevit/mask_rcnn_scalablevit_s_3x_ms.py']
 model = dict(
     backbone=dict(frozen_stages=1, init_cfg=None),
-    roi_head=dict(bbox_head=dict(num_classes=3), mask_head=dict(num_classes=3)))
+    roi_head=dict(
+        bbox_head=dict(num_classes=3), mask_head=dict(num_classes=3)))
 train_dataloader = dict(dataset=dict(data_root='my_data/'))
 """
 USER_SEG = """
@@ -189,3 +191,93 @@ def test_every_shipped_config_inherits_cleanly(rel, tmp_path):
     ] + ([cfg.tta_pipeline] if 'tta_pipeline' in cfg else [])
     for pipeline in pipelines:
         Compose([registry.TRANSFORMS.build(t) for t in pipeline])
+
+
+def _load(tmp_path, base):
+    from mmengine.config import Config
+    user = tmp_path / 'user.py'
+    user.write_text(f'_base_ = [{base!r}]\n')
+    return Config.fromfile(str(user))
+
+
+def test_the_names_users_guess_are_the_same_config(tmp_path):
+    """`scalablevit/`, `scopevit/` or no folder in front: one file."""
+    import mmscalablevit  # noqa: F401
+    from mmscalablevit.utils.toolkit_glue import resolve_config
+    for name in ('retinanet_scopevit_t_1x.py', 'quickstart/'
+                 'semfpn_scalablevit_tiny_shapes.py',
+                 '_base_/schedules/det_3x_ms.py'):
+        paths = {
+            resolve_config(prefix + name)
+            for prefix in ('', 'scalablevit/', 'scopevit/')
+        }
+        assert paths == {osp.join(ROOT, 'configs', name)}
+    cfg = _load(tmp_path, 'mmscalablevit::retinanet_scopevit_t_1x.py')
+    assert cfg.model.backbone.type == 'mmscalablevit.ScopeViT'
+
+
+def test_a_wrong_name_lists_the_configs_of_both_backbones(tmp_path):
+    with pytest.raises(FileNotFoundError) as err:
+        _load(tmp_path, 'mmscalablevit::scopevit/retinanet_scopvit_t_1x.py')
+    message = str(err.value)
+    assert 'Did you mean retinanet_scopevit_t_1x.py' in message
+    for name in ('mask_rcnn_scalablevit_s_1x.py', 'scopevit_t_in1k.py',
+                 'quickstart/semfpn_scopevit_tiny_shapes.py'):
+        assert name in message
+
+
+@pytest.mark.parametrize('name', ['../setup.py', 'scalablevit/../../x.py'])
+def test_names_outside_the_configs_are_refused(name, tmp_path):
+    with pytest.raises(
+            ValueError, match="points outside the package's "
+            r"configs \('..'\)"):
+        _load(tmp_path, f'mmscalablevit::{name}')
+
+
+def test_mmengine_still_looks_bases_up_where_the_package_answers():
+    """``mmscalablevit::`` relies on mmengine resolving every ``_base_``
+    through ``Config._get_cfg_path(cfg_path, filename)`` (mmengine 0.10.7):
+    if that changes, this fails, not the users' configs."""
+    import inspect
+
+    from mmengine.config import Config
+
+    import mmscalablevit  # noqa: F401
+    lookup = Config.__dict__['_get_cfg_path']
+    assert isinstance(lookup, staticmethod)
+    assert getattr(lookup.__func__, '_mmscalablevit', False)
+    assert list(inspect.signature(
+        lookup.__func__).parameters) == ['cfg_path', 'filename']
+    assert 'Config._get_cfg_path(' in inspect.getsource(Config._file2dict)
+    # and it still answers mmengine's own packages
+    path, scope = Config._get_cfg_path(
+        'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py', __file__)
+    assert scope == 'mmdet' and osp.isfile(path)
+
+
+def test_missing_mim_links_are_made_again(tmp_path, monkeypatch):
+    """After `git clean -xdf` a source tree has no .mim links; they are made
+    again (mim reads them), or the message says how to restore them."""
+    from mmscalablevit.utils import toolkit_glue
+    source = tmp_path / 'checkout'
+    (source / 'configs').mkdir(parents=True)
+    (source / 'tools').mkdir()
+    (source / 'model-index.yml').write_text('Import: []\n')
+    (source / 'setup.py').write_text('')
+    package = source / 'mmscalablevit'
+    package.mkdir()
+    toolkit_glue.restore_mim_links(str(package))
+    for entry in ('configs', 'tools', 'model-index.yml'):
+        link = package / '.mim' / entry
+        assert link.is_symlink() and link.resolve() == source / entry
+    (package / '.mim' / 'tools').unlink()
+
+    def read_only(*args):
+        raise PermissionError(13, 'Permission denied')
+
+    monkeypatch.setattr(toolkit_glue.os, 'symlink', read_only)
+    with pytest.warns(
+            UserWarning,
+            match='tools.* is missing and cannot be '
+            r'made .*Permission denied.*: run tools/install.sh'):
+        toolkit_glue.restore_mim_links(str(package))

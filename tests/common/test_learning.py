@@ -6,7 +6,8 @@ cannot be trained downstream."""
 import os.path as osp
 
 import pytest
-from helpers.runs import QUICKSTART, train_then_test
+
+from ..helpers.runs import QUICKSTART, train_then_test
 
 BACKBONES = ['scalablevit', 'scopevit']
 

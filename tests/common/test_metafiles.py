@@ -1,13 +1,16 @@
 """model-index.yml and the metafiles list every shipped config once, in
-mim's format, and their figures agree with the configs."""
+mim's format; their figures are the counters' (tests/common/test_flops.py
+counts a sample, ``tools/misc/model_zoo.py --check`` all) and the docs
+tables are rendered from them."""
 import glob
+import importlib.util
 import os.path as osp
 
 import pytest
 import yaml
-from helpers.builders import build_model, count, load_config
-from helpers import ROOT
-from common.test_configs import PARAMS
+
+from ..helpers import ROOT
+from ..helpers.builders import PARAMS, load_config
 
 
 def metafile_models():
@@ -15,12 +18,19 @@ def metafile_models():
     models = []
     for path in index['Import']:
         meta = yaml.safe_load(open(osp.join(ROOT, path)))
-        assert meta['Collections'] and meta['Models']
         names = {c['Name'] for c in meta['Collections']}
         for model in meta['Models']:
             assert model['In Collection'] in names
             models.append(model)
     return models
+
+
+def model_zoo_tool():
+    spec = importlib.util.spec_from_file_location(
+        'model_zoo', osp.join(ROOT, 'tools', 'misc', 'model_zoo.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_every_config_listed_once():
@@ -34,29 +44,30 @@ def test_every_config_listed_once():
 
 
 @pytest.mark.parametrize('model', metafile_models(), ids=lambda m: m['Name'])
-def test_metafile_entry_is_consistent(model):
-    for key in ('Name', 'Config', 'Metadata', 'In Collection'):
-        assert key in model
+def test_metafile_entry_agrees_with_its_config(model):
     meta = model['Metadata']
-    assert meta['Parameters'] == pytest.approx(PARAMS[model['Name']], rel=2e-4)
-    assert meta['FLOPs'] > 0 and meta['Batch Size'] in (16, 32, 1024)
-    # the metafile names the backbone the config builds
-    cfg_backbone = load_config(model['Name']).model.backbone.type.split('.')[-1]
-    assert cfg_backbone in meta['Architecture']
-    # published results exist for ScalableViT and for ScopeViT-T only
-    assert ('Results' in model) == ('scalablevit' in model['Name']
-                                    or model['Name'] == 'scopevit_t_in1k')
-    for result in model.get('Results', []):
-        assert result['Dataset'] in ('COCO', 'ADE20K', 'ImageNet-1k')
-        assert all(0 < v < 100 for v in result['Metrics'].values())
+    assert meta['Parameters'] == PARAMS[model['Name']]
+    assert meta['FLOPs'] < meta['FLOPs with attention matmuls']
     cfg = load_config(model['Name'])
-    assert osp.isfile(osp.join(ROOT, model['Config']))
-    if 'Epochs' in meta and cfg.default_scope == 'mmdet':
+    # the metafile names the backbone the config builds
+    assert cfg.model.backbone.type.split('.')[-1] in meta['Architecture']
+    # published results exist for ScalableViT (not for pose) and for
+    # ScopeViT-T only
+    assert ('Results' in model) == (
+        'scalablevit' in model['Name'] and cfg.default_scope != 'mmpose'
+        or model['Name'] == 'scopevit_t_in1k')
+    if 'Epochs' in meta and cfg.default_scope in ('mmdet', 'mmpose'):
         assert cfg.train_cfg.max_epochs == meta['Epochs']
     if 'Iterations' in meta:
         assert cfg.train_cfg.max_iters == meta['Iterations']
 
 
-def test_a_metafile_model_builds():
-    cfg = load_config('retinanet_scalablevit_s_3x_ms')
-    assert count(build_model(cfg)) == PARAMS['retinanet_scalablevit_s_3x_ms']
+def test_docs_tables_are_the_metafiles():
+    """Every model-zoo table of docs/ is what tools/misc/model_zoo.py
+    renders from the metafiles (run it with --render after editing one)."""
+    tool = model_zoo_tool()
+    pages = tool.render_docs(metafile_models())
+    assert len(pages) >= 2
+    for page, text in pages.items():
+        assert text == open(page).read(), \
+            f'{page}: run tools/misc/model_zoo.py --render'

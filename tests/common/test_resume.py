@@ -7,11 +7,12 @@ import os.path as osp
 
 import pytest
 import torch
-from helpers.runs import DET, SEG, det_options, seg_options, train
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
 from mmscalablevit.checkpoint import read_checkpoint
+
+from ..helpers.runs import DET, SEG, det_options, seg_options, train
 
 
 @HOOKS.register_module(force=True)
@@ -27,7 +28,10 @@ class KillAfterCheckpointHook(Hook):
         if self.by_epoch and runner.epoch + 1 == self.at:
             raise KeyboardInterrupt('killed')
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         if not self.by_epoch and runner.iter + 1 == self.at:
             raise KeyboardInterrupt('killed')
@@ -55,15 +59,13 @@ def test_kill_and_resume_equals_uninterrupted_run(task, tiny_data, tmp_path):
         config, by_epoch, final = DET, True, 'epoch_2.pth'
         # validation after every epoch: it draws random numbers between the
         # checkpoint and the next epoch in the uninterrupted run only
-        options = det_options(tiny_data, epochs=2) + [
-            'train_cfg.val_interval=1'
-        ]
+        options = det_options(
+            tiny_data, epochs=2) + ['train_cfg.val_interval=1']
     else:
         config, by_epoch, final = SEG, False, 'iter_4.pth'
         options = seg_options(
-            tiny_data, iters=4, checkpoint_interval=2) + [
-                'train_cfg.val_interval=2'
-            ]
+            tiny_data, iters=4,
+            checkpoint_interval=2) + ['train_cfg.val_interval=2']
     options = options + ['model.backbone.drop_path_rate=0.1']
 
     train(config, tmp_path / 'whole', options)
@@ -84,9 +86,9 @@ def test_kill_and_resume_equals_uninterrupted_run(task, tiny_data, tmp_path):
 def test_resume_restores_optimizer_and_schedulers(tiny_data, tmp_path):
     work = tmp_path / 'resume'
     options = det_options(tiny_data, epochs=2)
-    killed = with_hook(tmp_path, DET,
-                       "dict(type='KillAfterCheckpointHook', at=1, "
-                       'by_epoch=True)')
+    killed = with_hook(
+        tmp_path, DET, "dict(type='KillAfterCheckpointHook', at=1, "
+        'by_epoch=True)')
     with pytest.raises(KeyboardInterrupt):
         train(killed, work, options)
     saved = read_checkpoint(osp.join(work, 'epoch_1.pth'))

@@ -10,11 +10,12 @@ import subprocess
 
 import numpy as np
 import pytest
-from helpers import ROOT
-from helpers.runs import DET, SEG, det_options, evaluate, seg_options, train
-
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
+
+from ..helpers import ROOT
+from ..helpers.runs import (DET, POSE, SEG, det_options, evaluate,
+                            pose_options, seg_options, train)
 
 
 def test_detection_train_then_test(tiny_data, tmp_path, capsys):
@@ -86,16 +87,17 @@ def test_show_dir_saves_drawn_predictions(tiny_data, tmp_path):
     for i, (config, options, ckpt) in enumerate(jobs):
         work, shown = tmp_path / f'w{i}', tmp_path / f'shown{i}'
         train(config, work, options)
-        subprocess.run([
-            sys.executable,
-            osp.join(ROOT, 'tools', 'test.py'), config,
-            str(work / ckpt), '--work-dir',
-            str(work), '--show-dir',
-            str(shown), '--cfg-options'
-        ] + options,
-                       check=True,
-                       capture_output=True,
-                       timeout=600)
+        subprocess.run(
+            [
+                sys.executable,
+                osp.join(ROOT, 'tools', 'test.py'), config,
+                str(work / ckpt), '--work-dir',
+                str(work), '--show-dir',
+                str(shown), '--cfg-options'
+            ] + options,
+            check=True,
+            capture_output=True,
+            timeout=600)
         drawn = [
             f for _, _, files in os.walk(shown) for f in files
             if f.endswith(('.jpg', '.png'))
@@ -134,8 +136,9 @@ def test_mmseg_resume_from_a_given_checkpoint(tiny_data, tmp_path):
     --resume for the latest checkpoint of the work dir)."""
     train(SEG, tmp_path / 'first', seg_options(tiny_data, iters=2))
     config = _with_record_hook(tmp_path, SEG)
-    runner = train(config, tmp_path / 'second', seg_options(
-        tiny_data, iters=4), '--resume', str(tmp_path / 'first' / 'iter_2.pth'))
+    runner = train(config, tmp_path / 'second',
+                   seg_options(tiny_data, iters=4), '--resume',
+                   str(tmp_path / 'first' / 'iter_2.pth'))
     assert RecordStartHook.started['iter'] == 2 and runner.iter == 4
 
 
@@ -145,16 +148,18 @@ def _free_port():
         return str(s.getsockname()[1])
 
 
-@pytest.mark.parametrize('task', ['det', 'seg'])
+@pytest.mark.parametrize(
+    'task', ['det', 'seg', pytest.param('pose', marks=pytest.mark.slow)])
 def test_dist_train_two_cpu_processes(task, tiny_data, tmp_path):
     """tools/dist_train.sh CONFIG 2 without GPUs: gloo, DDP on CPU, SyncBN
     turned into BN; both ranks train, rank 0 saves the checkpoint, DDP does
     not warn of gradient layouts, and the job exits 0."""
     work = str(tmp_path / task)
-    config, options, ckpt = ((DET, det_options(tiny_data, batch=1),
-                              'epoch_1.pth') if task == 'det' else
-                             (SEG, seg_options(tiny_data, iters=2, batch=1),
-                              'iter_2.pth'))
+    config, options, ckpt = {
+        'det': (DET, det_options(tiny_data, batch=1), 'epoch_1.pth'),
+        'seg': (SEG, seg_options(tiny_data, iters=2, batch=1), 'iter_2.pth'),
+        'pose': (POSE, pose_options(tiny_data, batch=2), 'epoch_1.pth'),
+    }[task]
     env = dict(
         os.environ,
         PORT=_free_port(),

@@ -8,10 +8,11 @@
 The authors' files are not part of this repository: pass their paths
 (Yangr116/ScalableViT @ 8011147, xuesongnie/ScopeViT @ 98198d0, whose model
 file is that of 8518954). Each fixture holds a tiny model of the released
-code on seeded random weights (``helpers.weights.randomize``): its config,
-its state dict (the authors' keys, float32), a seeded input, the four stage
-outputs and the logits in float32 and float64 (the same weights and input
-in double precision), and, for ScopeViT, intermediates of the first block.
+code on seeded random weights (``tests.helpers.weights.randomize``): its
+config, its state dict (the authors' keys, float32), a seeded input, the
+four stage outputs and the logits in float32 and float64 (the same weights
+and input in double precision), and, for ScopeViT, intermediates of the
+first block.
 Nothing but tensors, numbers and strings is saved (``weights_only``).
 """
 import argparse
@@ -22,9 +23,9 @@ import sys
 
 import torch
 
-TESTS = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, TESTS)
-from helpers.weights import randomize  # noqa: E402
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+from tests.helpers.weights import randomize  # noqa: E402
 
 SCALABLEVIT = dict(
     embed_dims=[32, 64, 96, 128],
@@ -102,8 +103,8 @@ def make_scalablevit(path: str) -> dict:
     code = load_module(path, 'authors_scalablevit')
     model = randomize(code.ScalableViT(**SCALABLEVIT), SEED)
     x = seeded_input((2, 3, 224, 224))
-    (outs, logits), (outs64, logits64) = both_precisions(
-        model, x, scalablevit_stages)
+    (outs, logits), (outs64,
+                     logits64) = both_precisions(model, x, scalablevit_stages)
     return dict(
         config=dict(SCALABLEVIT, norm_eps=1e-6, head_hidden=4096),
         state_dict=model.state_dict(),
@@ -117,15 +118,19 @@ def make_scalablevit(path: str) -> dict:
 
 
 DEBUG_DOC = {
-    'patch_embed1': 'stem output of sample 0, C x H/4 x W/4 (after the '
+    'patch_embed1':
+    'stem output of sample 0, C x H/4 x W/4 (after the '
     'second BN)',
-    'blocks1.0.mssa.attn.mspe.key_value_tokens': 'sample 0: the strided '
+    'blocks1.0.mssa.attn.mspe.key_value_tokens':
+    'sample 0: the strided '
     'multi-scale depthwise-conv map (large|medium|small channel groups '
     'concatenated) flattened to tokens, N_kv x C (before the key_value '
     'Linear)',
-    'blocks1.0.mssa': 'sample 0: tokens (N x C, row-major h*W+w) after the '
+    'blocks1.0.mssa':
+    'sample 0: tokens (N x C, row-major h*W+w) after the '
     'whole MSSA sub-block (both residuals)',
-    'blocks1.0.gsda.attn': 'sample 0: GSDA attention output (after proj), '
+    'blocks1.0.gsda.attn':
+    'sample 0: GSDA attention output (after proj), '
     'tokens N x C in the original row-major order (before LayerScale / '
     'residual)',
 }
@@ -201,8 +206,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch.manual_seed(SEED)
     for name, path, make in (('scalablevit', args.scalablevit,
-                              make_scalablevit),
-                             ('scopevit', args.scopevit, make_scopevit)):
+                              make_scalablevit), ('scopevit', args.scopevit,
+                                                  make_scopevit)):
         if path:
             target = osp.join(args.out, f'{name}_tiny_seed0.pth')
             torch.save(make(path), target)

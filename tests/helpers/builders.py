@@ -1,6 +1,5 @@
 """Helpers that build models and real data batches from the shipped configs
 (data comes from the generated tiny sets, run through real pipelines)."""
-import copy
 import os.path as osp
 
 import torch
@@ -8,9 +7,55 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-from helpers import ROOT
+from . import ROOT
 
 CONFIGS = osp.join(ROOT, 'configs')
+# Parameter counts of the same models on the released backbone (mmdet 3.3 /
+# mmseg 1.2 standard heads, mmpretrain classifier, mmpose heatmap head).
+PARAMS = {
+    'retinanet_scalablevit_s_1x': 36_026_596,
+    'retinanet_scalablevit_b_1x': 85_563_172,
+    'retinanet_scalablevit_l_1x': 112_625_812,
+    'retinanet_scalablevit_s_3x_ms': 36_026_596,
+    'retinanet_scalablevit_b_3x_ms': 85_563_172,
+    'mask_rcnn_scalablevit_s_1x': 45_944_032,
+    'mask_rcnn_scalablevit_b_1x': 94_898_976,
+    'mask_rcnn_scalablevit_l_1x': 121_379_984,
+    'mask_rcnn_scalablevit_s_3x_ms': 45_944_032,
+    'mask_rcnn_scalablevit_b_3x_ms': 94_898_976,
+    'semfpn_scalablevit_s_80k_ade20k': 30_043_270,
+    'semfpn_scalablevit_b_80k_ade20k': 78_998_214,
+    'semfpn_scalablevit_l_80k_ade20k': 105_479_222,
+    'upernet_scalablevit_s_160k_ade20k': 56_100_636,
+    'upernet_scalablevit_b_160k_ade20k': 107_046_236,
+    'upernet_scalablevit_l_160k_ade20k': 135_517_900,
+    'scalablevit_s_in1k': 32_000_472,
+    'scalablevit_b_in1k': 81_881_624,
+    'scalablevit_l_in1k': 109_288_840,
+    'mask_rcnn_scopevit_s_1x': 37_800_034,
+    'mask_rcnn_scopevit_t_1x': 27_777_860,
+    'mask_rcnn_scopevit_xt_1x': 25_058_634,
+    'retinanet_scopevit_s_1x': 27_882_598,
+    'retinanet_scopevit_t_1x': 17_278_792,
+    'retinanet_scopevit_xt_1x': 14_559_566,
+    'scopevit_s_in1k': 18_162_010,
+    'scopevit_t_in1k': 8_006_716,
+    'scopevit_xt_in1k': 5_287_490,
+    'semfpn_scopevit_s_80k_ade20k': 21_899_272,
+    'semfpn_scopevit_t_80k_ade20k': 11_877_098,
+    'semfpn_scopevit_xt_80k_ade20k': 9_157_872,
+    'upernet_scopevit_s_160k_ade20k': 47_956_638,
+    'upernet_scopevit_t_160k_ade20k': 35_943_808,
+    'upernet_scopevit_xt_160k_ade20k': 33_224_582,
+    # top-down heatmap models (SimpleBaseline head)
+    'topdown_scopevit_xt_coco_256x192': 8_182_123,
+    'topdown_scopevit_xt_coco_384x288': 8_182_123,
+    'topdown_scopevit_t_coco_256x192': 10_901_349,
+    'topdown_scopevit_t_coco_384x288': 10_901_349,
+    'topdown_scopevit_s_coco_256x192': 21_849_219,
+    'topdown_scopevit_s_coco_384x288': 21_849_219,
+    'topdown_scalablevit_s_coco_256x192': 29_993_217,
+}
 SHAPES_META = dict(classes=('square', 'circle', 'triangle'))
 
 
@@ -59,7 +104,7 @@ def small_pipeline(cfg: Config, train: bool):
     """The config's pipeline with the image scale cut down for CPU steps."""
     scope = cfg.default_scope
     if scope == 'mmdet':
-        with_mask = 'roi_head' in cfg.model and 'mask_head' in cfg.model.roi_head
+        with_mask = 'mask_head' in cfg.model.get('roi_head', {})
         return [
             dict(type='LoadImageFromFile'),
             dict(type='LoadAnnotations', with_bbox=True, with_mask=with_mask),
@@ -91,10 +136,6 @@ def batch(cfg: Config,
     ds = dataset(cfg, pipeline or small_pipeline(cfg, train), data_root,
                  'train' if train else 'val')
     return pseudo_collate([ds[i] for i in range(n)])
-
-
-def copy_cfg(cfg):
-    return copy.deepcopy(cfg)
 
 
 def count(model) -> int:

@@ -11,6 +11,7 @@ from . import ROOT
 QUICKSTART = osp.join(ROOT, 'configs', 'quickstart')
 DET = osp.join(QUICKSTART, 'mask_rcnn_scalablevit_tiny_shapes.py')
 SEG = osp.join(QUICKSTART, 'semfpn_scalablevit_tiny_shapes.py')
+POSE = osp.join(QUICKSTART, 'topdown_scopevit_tiny_people.py')
 
 
 def loader_options(root, batch):
@@ -44,6 +45,23 @@ def seg_options(data_root, iters=4, batch=2, checkpoint_interval=None):
         f'train_cfg.max_iters={iters}',
         f'train_cfg.val_interval={iters}',
         f'default_hooks.checkpoint.interval={checkpoint_interval or iters}',
+        'randomness.seed=0',
+    ]
+
+
+def pose_options(data_root, epochs=1, batch=4):
+    root = osp.join(data_root, 'tiny_pose') + '/'
+    ann = f'{root}annotations/person_keypoints_val.json'
+    return loader_options(root, batch) + [
+        f'val_dataloader.dataset.bbox_file={root}person_detection_results/'
+        'detections_val.json',
+        f'test_dataloader.dataset.bbox_file={root}person_detection_results/'
+        'detections_val.json',
+        f'val_evaluator.ann_file={ann}',
+        f'test_evaluator.ann_file={ann}',
+        f'train_cfg.max_epochs={epochs}',
+        f'train_cfg.val_interval={epochs}',
+        f'default_hooks.checkpoint.interval={epochs}',
         'randomness.seed=0',
     ]
 

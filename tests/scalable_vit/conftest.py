@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from scalable_vit.fixtures import FIXTURE
+from .fixtures import FIXTURE
 
 
 @pytest.fixture(scope='session')

@@ -3,7 +3,7 @@ weights (tests/data/scalablevit_tiny_seed0.pth: config, state dict, input
 and outputs in float32 and float64, made with the released code)."""
 import os.path as osp
 
-from helpers import DATA
+from ..helpers import DATA
 
 FIXTURE = osp.join(DATA, 'scalablevit_tiny_seed0.pth')
 
@@ -29,11 +29,10 @@ def arch_from_official(config):
     }
 
 
-def official_state_dict(model):
-    """A state dict of ``model`` in the authors' key layout (the inverse of
-    the key map; backbone keys only)."""
+def official_state_dict(state_dict):
+    """Our backbone keys -> the authors' (the inverse of the key map)."""
     out = {}
-    for key, value in model.state_dict().items():
+    for key, value in state_dict.items():
         key = key.replace('.projection.', '.proj.').replace(
             '.ffn.layers.0.0.', '.mlp.fc1.').replace('.ffn.layers.1.',
                                                      '.mlp.fc2.')

@@ -2,13 +2,15 @@
 (fixture: the released code on random weights)."""
 import pytest
 import torch
-from helpers import ROOT
-from scalable_vit.fixtures import arch_from_official
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from mmscalablevit.models.backbones.scalable_vit import convert_official_state_dict
 from mmscalablevit.models import ScalableViT
+from mmscalablevit.models.backbones.scalable_vit import \
+    convert_official_state_dict
+
+from ..helpers import ROOT
+from .fixtures import arch_from_official
 
 
 def build_backbone(official, dtype):

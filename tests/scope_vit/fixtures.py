@@ -6,8 +6,7 @@ import os.path as osp
 import re
 from collections import OrderedDict
 
-import torch
-from helpers import DATA
+from ..helpers import DATA
 
 FIXTURE = osp.join(DATA, 'scopevit_tiny_seed0.pth')
 

@@ -4,12 +4,13 @@ float32 to 1e-5 of the largest output; the plain reference does too."""
 import pytest
 import torch
 from mmengine.registry import init_default_scope
-from scope_vit.fixtures import arch_from_official
-from scope_vit.reference import reference_forward
 
 from mmscalablevit.models import ScopeViT
 from mmscalablevit.models.backbones.scope_vit import \
     convert_official_state_dict
+
+from .fixtures import arch_from_official
+from .reference import reference_forward
 
 
 def build_backbone(official, dtype, **kwargs):

@@ -34,10 +34,10 @@ program with torch's maintained exporter (needs onnxscript);
 torch). Both give files that agree with PyTorch at every size.
 
 Weights: ``--checkpoint`` (a training checkpoint or a state dict of the
-whole model, read by mmengine's ``load_checkpoint`` with the package's
-``weights_only=True`` reader; every key must match). Without it the
-weights are the model's own initialisation (the backbone's pretrained file
-is not loaded), which suits checking the export only.
+whole model, read by mmengine's ``load_checkpoint`` through the package's
+``weights_only=True`` reader, ``mmscalablevit://``; every key must match).
+Without it the weights are the model's own initialisation (the backbone's
+pretrained file is not loaded), which suits checking the export only.
 """
 import argparse
 import logging
@@ -47,6 +47,7 @@ import sys
 import torch
 from mmengine.config import DictAction
 
+from mmscalablevit.checkpoint import safe_source
 from mmscalablevit.deployment import (EXPORTERS, MAX_SIZE, MIN_SIZE, TOLERANCE,
                                       TensorForward, all_ok, check,
                                       check_range, export_onnx, export_program,
@@ -127,12 +128,19 @@ def parse_args(argv=None):
     return args
 
 
+def load_weights(model, checkpoint: str) -> None:
+    """``--checkpoint`` into ``model``, read by the package's reader; every
+    key must match."""
+    from mmengine.runner import load_checkpoint
+    load_checkpoint(
+        model, safe_source(checkpoint), map_location='cpu', strict=True)
+
+
 def build_exportable(cfg, checkpoint=None) -> TensorForward:
     """The config's model in eval mode with its weights, wrapped for
     export."""
     from mmengine.logging import MMLogger
     from mmengine.model import revert_sync_batchnorm
-    from mmengine.runner import load_checkpoint
     model = build_model(cfg)
     logger = MMLogger.get_current_instance()
     level = logger.level
@@ -142,7 +150,7 @@ def build_exportable(cfg, checkpoint=None) -> TensorForward:
     finally:
         logger.setLevel(level)
     if checkpoint:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        load_weights(model, checkpoint)
     # SyncBN (segmentation heads) runs as BatchNorm in eval mode anyway
     model = revert_sync_batchnorm(model)
     return TensorForward(model, toolkit_of(cfg)).eval()

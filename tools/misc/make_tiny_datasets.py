@@ -1,12 +1,14 @@
 #!/usr/bin/env python
 """Generate the built-in tiny datasets used by the quick-start configs:
-a COCO-format shapes set (data/tiny_coco) and an ADE20K-format one
-(data/tiny_ade). Deterministic for a given seed; existing sets are kept
-unless --force."""
+a COCO-format shapes set (data/tiny_coco), an ADE20K-format one
+(data/tiny_ade) and a COCO-keypoints set of stick figures with a detector's
+val boxes (data/tiny_pose). Deterministic for a given seed; existing sets are
+kept unless --force."""
 import argparse
 import os.path as osp
 
-from mmscalablevit.datasets import make_ade_shapes, make_coco_shapes
+from mmscalablevit.datasets import (make_ade_shapes, make_coco_people,
+                                    make_coco_shapes)
 
 
 def main(argv=None):
@@ -21,7 +23,9 @@ def main(argv=None):
         help='write the sets even if they exist')
     args = parser.parse_args(argv)
     jobs = [('tiny_coco', make_coco_shapes, 'annotations/instances_val.json'),
-            ('tiny_ade', make_ade_shapes, 'annotations/validation')]
+            ('tiny_ade', make_ade_shapes, 'annotations/validation'),
+            ('tiny_pose', make_coco_people,
+             'person_detection_results/detections_val.json')]
     for name, make, marker in jobs:
         root = osp.join(args.out, name)
         if osp.exists(osp.join(root, marker)) and not args.force:

@@ -1,13 +1,14 @@
 #!/usr/bin/env python
 """Summarise quick-start jobs: the test metrics each job printed, one line
-per metric, and a training-curve PNG per job (loss, and the validation
-metric).
+per metric (and a pose job's mean-pose baseline), and a training-curve PNG
+per job (loss, and the validation metric).
 
     python tools/misc/quickstart_report.py WORK_DIR [WORK_DIR ...]
 
 A work dir is one of tools/train.py + tools/test.py; the figures are read
 from mmengine's logs in it (``<timestamp>/vis_data/scalars.json`` of the
-training run, ``<timestamp>/<timestamp>.json`` of the test run). The curves
+training run, ``<timestamp>/<timestamp>.json`` of the test run;
+``baseline.json`` of tools/misc/pose_baseline.py). The curves
 are drawn here: the toolkits' analyze_logs.py put per-iteration losses and
 per-epoch metrics on one axis and need seaborn.
 """
@@ -22,6 +23,7 @@ METRICS = {
     'coco/segm_mAP': ('mask mAP', False),
     'mIoU': ('mIoU', True),
     'accuracy/top1': ('top-1', True),
+    'coco/AP': ('keypoint AP', False),
 }
 
 
@@ -87,6 +89,12 @@ def main(argv=None):
             label, percent = METRICS[key]
             text = f'{value:.1f}' if percent else f'{value:.3f}'
             lines.append(f'{name}: {label} {text}')
+        baseline = osp.join(work_dir, 'baseline.json')
+        if osp.isfile(baseline):
+            with open(baseline) as f:
+                value = json.load(f)['coco/AP']
+            lines.append(f'{name}: keypoint AP of the mean pose in each box '
+                         f'{value:.3f}')
     print('\n'.join(lines))
     return lines
 

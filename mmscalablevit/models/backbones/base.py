@@ -64,8 +64,8 @@ DEPTHS = POSITIVE_INTS._replace(
 
 def heads_divide_widths(name: str, arch: dict) -> None:
     """Rule: every stage's width divides by its heads."""
-    for i, (dims, heads) in enumerate(zip(arch['embed_dims'],
-                                          arch['num_heads'])):
+    for i, (dims,
+            heads) in enumerate(zip(arch['embed_dims'], arch['num_heads'])):
         if dims % heads:
             raise ValueError(
                 f'{name}: stage {i}: embed_dims {dims} is not divisible by '
@@ -270,8 +270,9 @@ class PyramidBackbone(BaseModule):
         stride = self.stage_strides[max(self.out_indices)]
         if B * math.ceil(H / stride) * math.ceil(W / stride) > 1:
             return
-        if any(isinstance(m, _BatchNorm) and m.training
-               for m in self.modules()):
+        if any(
+                isinstance(m, _BatchNorm) and m.training
+                for m in self.modules()):
             raise ValueError(
                 f'{type(self).__name__} in training mode got one image of '
                 f'{H}x{W}: its last stage is then 1x1, and a BatchNorm in '

@@ -110,7 +110,10 @@ class QueryChunkedAttention(BaseModule):
         queries, context = self._context(x)
         return self._attend(queries, *context).view(x.shape)
 
-    def add_chunked(self, out: torch.Tensor, x: torch.Tensor, chunk: int,
+    def add_chunked(self,
+                    out: torch.Tensor,
+                    x: torch.Tensor,
+                    chunk: int,
                     scale=None) -> None:
         """``out += scale(self(x))``, ``chunk`` queries at a time (``out``
         (B, H, W, C), contiguous)."""

@@ -38,8 +38,7 @@ def shape_generic() -> bool:
     constraint). Padding, for instance, is then always applied, by
     amounts computed with non-negative integer arithmetic."""
     return (torch.jit.is_tracing() or torch.jit.is_scripting()
-            or torch.onnx.is_in_onnx_export()
-            or torch.compiler.is_exporting())
+            or torch.onnx.is_in_onnx_export() or torch.compiler.is_exporting())
 
 
 def execution_path(module: nn.Module) -> ExecutionPath:

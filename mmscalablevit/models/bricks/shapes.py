@@ -30,8 +30,8 @@ def may_be_one(*sizes) -> bool:
     """True if some size is symbolic (``torch.export``) and not statically
     known to exceed 1. Never adds a guard."""
     return not all(
-        statically_known_true(size > 1) for size in sizes
-        if isinstance(size, torch.SymInt))
+        statically_known_true(size > 1)
+        for size in sizes if isinstance(size, torch.SymInt))
 
 
 def crop(x: torch.Tensor, height, width) -> torch.Tensor:

@@ -19,7 +19,6 @@ from .iwsa import IWSA
 from .peg import PEG
 from .ssa import SSA
 
-
 # what the released variants share: FFN ratios, SSA reductions, IWSA windows
 RELEASED_LAYOUT = dict(
     mlp_ratios=[4, 4, 4, 4], sr_ratios=[8, 4, 2, 1], window_sizes=[7, 7, 7, 7])
@@ -137,9 +136,10 @@ class ScalableViT(PyramidBackbone):
             norm). Frozen parts get no gradient and stay in eval mode.
         with_cp (bool): Activation checkpointing of every block.
         init_cfg (dict, optional): ``dict(type='Pretrained',
-            checkpoint=PATH_OR_URL)`` loads an authors' checkpoint (converted on the
-            fly), a file from ``tools/model_converters/scalablevit2mm.py`` or
-            a checkpoint of a model trained with this backbone (the
+            checkpoint=PATH_OR_URL)`` loads an authors' checkpoint
+            (converted on the fly), a file from
+            ``tools/model_converters/scalablevit2mm.py`` or a checkpoint of
+            a model trained with this backbone (the
             ``backbone.`` prefix is found automatically or given as
             ``prefix``). Missing or unexpected keys raise an error. Without
             it the released initialisation is used; it zeroes conv biases,
@@ -164,18 +164,26 @@ class ScalableViT(PyramidBackbone):
     key_map = KEY_MAP
     arch_zoo = {
         **dict.fromkeys(['s', 'small'],
-                        dict(RELEASED_LAYOUT, embed_dims=[64, 128, 256, 512],
-                             depths=[2, 2, 20, 2], num_heads=[2, 4, 8, 16],
-                             c_ratios=[1.25, 1.25, 1.25, 1])),
+                        dict(
+                            RELEASED_LAYOUT,
+                            embed_dims=[64, 128, 256, 512],
+                            depths=[2, 2, 20, 2],
+                            num_heads=[2, 4, 8, 16],
+                            c_ratios=[1.25, 1.25, 1.25, 1])),
         **dict.fromkeys(['b', 'base'],
-                        dict(RELEASED_LAYOUT, embed_dims=[96, 192, 384, 768],
-                             depths=[2, 2, 14, 6], num_heads=[3, 6, 12, 24],
-                             c_ratios=[2, 1.25, 1.25, 1])),
+                        dict(
+                            RELEASED_LAYOUT,
+                            embed_dims=[96, 192, 384, 768],
+                            depths=[2, 2, 14, 6],
+                            num_heads=[3, 6, 12, 24],
+                            c_ratios=[2, 1.25, 1.25, 1])),
         **dict.fromkeys(['l', 'large'],
-                        dict(RELEASED_LAYOUT,
-                             embed_dims=[128, 256, 512, 1024],
-                             depths=[2, 6, 12, 4], num_heads=[4, 8, 16, 32],
-                             c_ratios=[0.25, 0.5, 1, 1])),
+                        dict(
+                            RELEASED_LAYOUT,
+                            embed_dims=[128, 256, 512, 1024],
+                            depths=[2, 6, 12, 4],
+                            num_heads=[4, 8, 16, 32],
+                            c_ratios=[0.25, 0.5, 1, 1])),
     }
 
     def __init__(self,
@@ -192,8 +200,14 @@ class ScalableViT(PyramidBackbone):
                  frozen_stages: int = -1,
                  with_cp: bool = False,
                  init_cfg=None):
-        super().__init__(arch, in_channels, out_indices, frozen_stages,
-                         drop_path_rate, with_cp, init_cfg=init_cfg)
+        super().__init__(
+            arch,
+            in_channels,
+            out_indices,
+            frozen_stages,
+            drop_path_rate,
+            with_cp,
+            init_cfg=init_cfg)
         settings = self.arch_settings
         drop_rate = check_rate('drop_rate', drop_rate)
         attn_drop_rate = check_rate('attn_drop_rate', attn_drop_rate)
@@ -265,8 +279,7 @@ class ScalableViT(PyramidBackbone):
     def _channels_last_convs(self):
         """The convs inside blocks and PEGs (the patch embeddings read
         NCHW images and maps)."""
-        return (m for m in (*self.stages.modules(),
-                            *self.pos_block.modules())
+        return (m for m in (*self.stages.modules(), *self.pos_block.modules())
                 if isinstance(m, nn.Conv2d))
 
     # ---------------------------------------------------------------- forward

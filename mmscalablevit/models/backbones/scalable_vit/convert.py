@@ -20,7 +20,8 @@ _BACKBONE_RENAMES = [
     (re.compile(r'\.mlp\.fc1\.'), '.ffn.layers.0.0.'),
     (re.compile(r'\.mlp\.fc2\.'), '.ffn.layers.1.'),
 ]
-# official two-layer head -> mmpretrain StackedLinearClsHead(mid_channels=[4096])
+# official two-layer head -> mmpretrain's
+# StackedLinearClsHead(mid_channels=[4096])
 _HEAD_RENAMES = {
     'head.0.': 'head.layers.0.fc.',
     'head.1.': 'head.layers.0.norm.',
@@ -39,13 +40,17 @@ class ScalableViTKeyMap(KeyMap):
     converter = 'tools/model_converters/scalablevit2mm.py'
     variants = ('s', 'b', 'l')
     classifier_keys = {
-        'head.': "the classifier's head",
-        'norm.': "the classifier's final norm (the backbone has "
+        'head.':
+        "the classifier's head",
+        'norm.':
+        "the classifier's final norm (the backbone has "
         'final_norm=False)',
     }
 
+    family_keys = r'(patch_embeds|stages|pos_block)\.\d+\.'
+
     def is_official(self, state_dict) -> bool:
-        return any(
+        return self.owns(state_dict) and any(
             k.startswith('patch_embeds.0.proj.') or '.mlp.fc1.' in k
             or k.startswith('pos_block.0.proj.0.') for k in state_dict)
 
@@ -70,7 +75,6 @@ class ScalableViTKeyMap(KeyMap):
 
 
 KEY_MAP = ScalableViTKeyMap()
-
 
 # the authors' classifier keys -> a backbone's (task='backbone') or a whole
 # mmpretrain classifier's (task='classifier')

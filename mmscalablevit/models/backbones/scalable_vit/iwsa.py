@@ -101,8 +101,9 @@ class IWSA(BaseModule):
             mask = mask.masked_fill(~real, float('-inf'))
             # -> (B * windows, 1, 1, wh * ww): -inf on padded keys
             mask = reshape(
-                mask.view(nh, wh, nw, ww).transpose(1, 2).expand(
-                    B, nh, nw, wh, ww), windows, 1, 1, wh * ww)
+                mask.view(nh, wh, nw,
+                          ww).transpose(1, 2).expand(B, nh, nw, wh, ww),
+                windows, 1, 1, wh * ww)
         out = multi_head_attention(
             q,
             k,

@@ -101,8 +101,7 @@ class SSA(QueryChunkedAttention):
             ctx = reduce(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
             ctx = same_conv_channels_last(project, ctx)  # 1x1 conv
             ctx = self.norm_act(
-                ctx.reshape(B, ctx.shape[1] * ctx.shape[2],
-                            self.reduced_dims))
+                ctx.reshape(B, ctx.shape[1] * ctx.shape[2], self.reduced_dims))
             k = self.k(ctx).view(B, -1, heads, self.reduced_dims // heads)
             v = self.v(ctx).view(B, -1, heads, self.head_dims)
             return queries, (k.transpose(1, 2), v.transpose(1, 2))

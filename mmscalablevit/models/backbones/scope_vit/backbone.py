@@ -168,8 +168,8 @@ def _stem_has_width(name: str, arch: dict) -> None:
 
 
 def _splits_add_up(name: str, arch: dict) -> None:
-    for i, (split, heads) in enumerate(zip(arch['mssa_split'],
-                                           arch['num_heads'])):
+    for i, (split,
+            heads) in enumerate(zip(arch['mssa_split'], arch['num_heads'])):
         if sum(split) != heads:
             raise ValueError(
                 f'{name}: mssa_split[{i}] = {split} adds up to {sum(split)} '
@@ -254,21 +254,28 @@ class ScopeViT(PyramidBackbone):
         :mod:`mmscalablevit.deployment`).
     """
     arch_spec = {
-        'embed_dims': POSITIVE_INTS,
-        'depths': DEPTHS,
-        'num_heads': POSITIVE_INTS,
-        'mssa_stride': POSITIVE_INTS,
-        'mssa_split': ArchKey(
+        'embed_dims':
+        POSITIVE_INTS,
+        'depths':
+        DEPTHS,
+        'num_heads':
+        POSITIVE_INTS,
+        'mssa_stride':
+        POSITIVE_INTS,
+        'mssa_split':
+        ArchKey(
             lambda v: isinstance(v, (list, tuple)) and len(v) == 3 and all(
                 is_int(n) and n >= 0 for n in v),
             'three non-negative integers per stage: the heads whose '
             'keys/values come from the 7x7, 5x5 and 3x3 convs',
             normalise=list),
-        'gsda_dilation': ArchKey(
+        'gsda_dilation':
+        ArchKey(
             lambda v: _dilation(v) is not None,
             'positive integers or (Dh, Dw) pairs of them',
             normalise=_dilation),
-        'mlp_ratios': ArchKey(
+        'mlp_ratios':
+        ArchKey(
             lambda v: is_number(v) and v > 0,
             'one positive number for all stages (the FFN width / C)',
             per_stage=False,
@@ -279,14 +286,20 @@ class ScopeViT(PyramidBackbone):
     key_map = KEY_MAP
     arch_zoo = {
         **dict.fromkeys(['xt', 'x-tiny', 'xtiny'],
-                        dict(RELEASED_LAYOUT, embed_dims=[32, 64, 128, 256],
-                             depths=[1, 2, 4, 1])),
+                        dict(
+                            RELEASED_LAYOUT,
+                            embed_dims=[32, 64, 128, 256],
+                            depths=[1, 2, 4, 1])),
         **dict.fromkeys(['t', 'tiny'],
-                        dict(RELEASED_LAYOUT, embed_dims=[32, 64, 128, 256],
-                             depths=[2, 2, 5, 2])),
+                        dict(
+                            RELEASED_LAYOUT,
+                            embed_dims=[32, 64, 128, 256],
+                            depths=[2, 2, 5, 2])),
         **dict.fromkeys(['s', 'small'],
-                        dict(RELEASED_LAYOUT, embed_dims=[64, 128, 256, 512],
-                             depths=[1, 2, 3, 1])),
+                        dict(
+                            RELEASED_LAYOUT,
+                            embed_dims=[64, 128, 256, 512],
+                            depths=[1, 2, 3, 1])),
     }
 
     def __init__(self,

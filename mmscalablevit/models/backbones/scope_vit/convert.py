@@ -32,6 +32,7 @@ class ScopeViTKeyMap(KeyMap):
     converter = 'tools/model_converters/scopevit2mm.py'
     variants = ('xt', 't', 's')
     classifier_keys = {'head.': "the classifier's head"}
+    family_keys = r'(patch_embed|blocks|norm)\d+\.'
 
     def is_official(self, state_dict) -> bool:
         return any(_BLOCK_MLP.search(k) for k in state_dict)
@@ -55,7 +56,6 @@ class ScopeViTKeyMap(KeyMap):
 
 
 KEY_MAP = ScopeViTKeyMap()
-
 
 # the authors' classifier keys -> a backbone's (task='backbone') or a whole
 # mmpretrain classifier's (task='classifier')

@@ -1,0 +1,9 @@
+# Top-down heatmaps + ScopeViT-S, COCO keypoints 256x192: docs/pose.md
+_base_ = [
+    './topdown_scopevit_t_coco_256x192.py', './_base_/models/scopevit.py'
+]
+__scope = _base_.pop('scopevit')
+
+model = dict(
+    backbone=dict(__scope.s.backbone, drop_path_rate=0.2),
+    head=dict(in_channels=__scope.s.channels[-1]))
