@@ -28,7 +28,7 @@ def files(tmp_path_factory):
     scalable, scope = ScalableViT(SCALABLE_ARCH), ScopeViT(SCOPE_ARCH)
     paths = {
         ('ScalableViT', 'authors'): {
-            'model': official_state_dict(scalable)
+            'model': official_state_dict(scalable.state_dict())
         },
         ('ScopeViT', 'authors'): {
             'state_dict': to_official(scope.state_dict())

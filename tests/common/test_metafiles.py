@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ..helpers import ROOT
-from ..helpers.builders import PARAMS, load_config
+from ..helpers.builders import PARAMS, POSE_PARAMS, load_config
 
 
 def metafile_models():
@@ -46,7 +46,7 @@ def test_every_config_listed_once():
 @pytest.mark.parametrize('model', metafile_models(), ids=lambda m: m['Name'])
 def test_metafile_entry_agrees_with_its_config(model):
     meta = model['Metadata']
-    assert meta['Parameters'] == PARAMS[model['Name']]
+    assert meta['Parameters'] == {**PARAMS, **POSE_PARAMS}[model['Name']]
     assert meta['FLOPs'] < meta['FLOPs with attention matmuls']
     cfg = load_config(model['Name'])
     # the metafile names the backbone the config builds

@@ -16,7 +16,9 @@ import pytest
 import torch
 from ..helpers import ROOT
 from ..helpers.backbones import BACKBONES
-from ..helpers.builders import PARAMS, build_model, count, load_config
+from ..helpers.builders import POSE_PARAMS, build_model, count, load_config
+from mmscalablevit.checkpoint import SCHEME
+
 from ..helpers.runs import POSE, evaluate, pose_options, train
 from mmengine.dataset import pseudo_collate
 
@@ -240,7 +242,7 @@ def test_configs_build_in_mmpose(name):
     from torch import nn
     cfg = load_config(name)
     model = build_model(cfg)
-    assert count(model) == PARAMS[name]
+    assert count(model) == POSE_PARAMS[name]
     deconvs = [
         m for m in model.head.deconv_layers
         if isinstance(m, nn.ConvTranspose2d)
@@ -413,8 +415,8 @@ def test_train_then_test_through_mmposes_scripts(trained, tiny_data, tmp_path):
 
 
 def test_mmpose_inferencer(trained, tiny_data, tmp_path, monkeypatch):
-    """MMPoseInferencer(pose2d=<config>, pose2d_weights=<checkpoint>) on an
-    image: the config's dataset (COCO body keypoints) gives it mmpose's
+    """MMPoseInferencer(pose2d=<config>, pose2d_weights=<checkpoint>, read
+    by the package's reader through its prefix) on an image: the config's dataset (COCO body keypoints) gives it mmpose's
     person detector (a stand-in that returns two boxes here, the real one
     is downloaded), one pose per box, drawn into vis_out_dir."""
     import mmpose.apis.inferencers.base_mmpose_inferencer as base
@@ -440,7 +442,9 @@ def test_mmpose_inferencer(trained, tiny_data, tmp_path, monkeypatch):
 
     monkeypatch.setattr(base, 'DetInferencer', StandInDetector)
     inferencer = MMPoseInferencer(
-        pose2d=POSE, pose2d_weights=str(work / 'epoch_1.pth'), device='cpu')
+        pose2d=POSE,
+        pose2d_weights=SCHEME + str(work / 'epoch_1.pth'),
+        device='cpu')
     assert StandInDetector.requested['model'].endswith(
         'rtmdet_m_640-8xb32_coco-person.py')
     image = osp.join(_tiny_pose(tiny_data), 'val', '00000.jpg')
@@ -743,7 +747,7 @@ def test_inherited_through_the_plugin_scope(tmp_path):
     assert scoped == []
     init_default_scope(cfg.default_scope)
     assert count(MODELS.build(
-        cfg.model)) == PARAMS['topdown_scopevit_s_coco_384x288']
+        cfg.model)) == POSE_PARAMS['topdown_scopevit_s_coco_384x288']
     for loader in ('train_dataloader', 'test_dataloader'):
         Compose([TRANSFORMS.build(t) for t in cfg[loader].dataset.pipeline])
     assert DATASETS.get(cfg.dataset_type).__name__ == 'CheckedCocoDataset'

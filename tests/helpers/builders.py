@@ -11,7 +11,7 @@ from . import ROOT
 
 CONFIGS = osp.join(ROOT, 'configs')
 # Parameter counts of the same models on the released backbone (mmdet 3.3 /
-# mmseg 1.2 standard heads, mmpretrain classifier, mmpose heatmap head).
+# mmseg 1.2 standard heads, mmpretrain classifier).
 PARAMS = {
     'retinanet_scalablevit_s_1x': 36_026_596,
     'retinanet_scalablevit_b_1x': 85_563_172,
@@ -47,7 +47,9 @@ PARAMS = {
     'upernet_scopevit_s_160k_ade20k': 47_956_638,
     'upernet_scopevit_t_160k_ade20k': 35_943_808,
     'upernet_scopevit_xt_160k_ade20k': 33_224_582,
-    # top-down heatmap models (SimpleBaseline head)
+}
+# The top-down heatmap models (SimpleBaseline head; tests/common/test_pose.py)
+POSE_PARAMS = {
     'topdown_scopevit_xt_coco_256x192': 8_182_123,
     'topdown_scopevit_xt_coco_384x288': 8_182_123,
     'topdown_scopevit_t_coco_256x192': 10_901_349,
