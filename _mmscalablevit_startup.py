@@ -11,8 +11,8 @@ package. If the package is gone, this does nothing.
 
 def install():
     import os.path as osp
-    from importlib.util import find_spec, module_from_spec, \
-        spec_from_file_location
+    from importlib.util import (find_spec, module_from_spec,
+                                spec_from_file_location)
     try:
         spec = find_spec('mmscalablevit')
     except (ImportError, ValueError):

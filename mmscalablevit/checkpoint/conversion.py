@@ -60,8 +60,9 @@ class KeyMap:
         with this backbone (``backbone.*``, ``head.*``)."""
         raise NotImplementedError
 
-    def convert(self, state_dict, task: str = 'backbone'
-                ) -> 'OrderedDict[str, torch.Tensor]':
+    def convert(self,
+                state_dict,
+                task: str = 'backbone') -> 'OrderedDict[str, torch.Tensor]':
         """The authors' classifier state dict as a dense backbone's (the
         classifier-only keys left out) or, for ``task='classifier'``, as a
         whole mmpretrain ``ImageClassifier``'s."""
@@ -84,10 +85,9 @@ class KeyMap:
 
 def _backbone_part(state_dict, key_map: KeyMap, task: str):
     prefix = 'backbone.' if task == 'classifier' else ''
-    return OrderedDict(
-        (k[len(prefix):], v) for k, v in state_dict.items()
-        if k.startswith(prefix)
-        and key_map.classifier_key(k[len(prefix):]) is None)
+    return OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
+                       if k.startswith(prefix)
+                       and key_map.classifier_key(k[len(prefix):]) is None)
 
 
 def key_maps() -> list:

@@ -17,7 +17,8 @@ class CheckpointMismatchError(ValueError):
     """A checkpoint does not fit the model it is loaded into."""
 
 
-def unwrap_state_dict(ckpt, source: str = 'checkpoint'
+def unwrap_state_dict(ckpt,
+                      source: str = 'checkpoint'
                       ) -> 'OrderedDict[str, torch.Tensor]':
     """The state dict in a bare, ``state_dict``, ``model`` or
     ``state_dict_ema`` checkpoint, without a DDP ``module.`` prefix."""
@@ -28,8 +29,8 @@ def unwrap_state_dict(ckpt, source: str = 'checkpoint'
                 state_dict = ckpt[key]
                 break
         else:
-            if ckpt and all(isinstance(v, torch.Tensor)
-                            for v in ckpt.values()):
+            if ckpt and all(
+                    isinstance(v, torch.Tensor) for v in ckpt.values()):
                 state_dict = ckpt
     if not state_dict:
         found = sorted(ckpt)[:8] if isinstance(ckpt, dict) else \
@@ -51,7 +52,9 @@ def summarise(keys, limit: int = 12) -> str:
 
 
 def backbone_state_dict(
-        state_dict, backbone: torch.nn.Module, prefix: Optional[str] = None
+    state_dict,
+    backbone: torch.nn.Module,
+    prefix: Optional[str] = None
 ) -> Tuple['OrderedDict[str, torch.Tensor]', Dict[str, List[str]]]:
     """The part of ``state_dict`` that is ``backbone``'s, converted from the
     authors' layout if needed, and the keys left out, grouped by reason.

@@ -2,6 +2,4 @@
 from .backbones import PyramidBackbone, ScalableViT, ScopeViT
 from .bricks import reference_attention
 
-__all__ = [
-    'PyramidBackbone', 'ScalableViT', 'ScopeViT', 'reference_attention'
-]
+__all__ = ['PyramidBackbone', 'ScalableViT', 'ScopeViT', 'reference_attention']

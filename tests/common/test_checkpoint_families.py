@@ -8,16 +8,17 @@ import sys
 
 import pytest
 import torch
+
+from mmscalablevit.checkpoint import CheckpointMismatchError, convert_main
+from mmscalablevit.engine import build_model, check_resumable, load_config
+from mmscalablevit.models import ScalableViT, ScopeViT
+
 from ..helpers import ROOT
 from ..helpers.runs import DET, QUICKSTART, det_options, train
 from ..scalable_vit.fixtures import TINY_ARCH as SCALABLE_ARCH
 from ..scalable_vit.fixtures import official_state_dict
 from ..scope_vit.fixtures import TINY_ARCH as SCOPE_ARCH
 from ..scope_vit.fixtures import to_official
-
-from mmscalablevit.checkpoint import CheckpointMismatchError, convert_main
-from mmscalablevit.engine import build_model, check_resumable, load_config
-from mmscalablevit.models import ScalableViT, ScopeViT
 
 
 @pytest.fixture(scope='module')

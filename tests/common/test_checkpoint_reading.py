@@ -16,13 +16,14 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import CheckpointLoader
 from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint
-from ..scalable_vit.fixtures import TINY_ARCH
 
 from mmscalablevit.checkpoint import SCHEME, CheckpointReadError, DownloadError
 from mmscalablevit.checkpoint import download as downloading
 from mmscalablevit.checkpoint import (load_pretrained, read_checkpoint,
                                       safe_source)
 from mmscalablevit.models import ScalableViT
+
+from ..scalable_vit.fixtures import TINY_ARCH
 
 
 class UserClass:

@@ -18,6 +18,7 @@ import sys
 import threading
 
 import pytest
+
 from ..helpers import ROOT, TESTS
 from ..helpers.crafted import write_crafted
 from ..helpers.runs import DET, det_options

@@ -53,9 +53,9 @@ def test_metafile_entry_agrees_with_its_config(model):
     assert cfg.model.backbone.type.split('.')[-1] in meta['Architecture']
     # published results exist for ScalableViT (not for pose) and for
     # ScopeViT-T only
-    assert ('Results' in model) == (
-        'scalablevit' in model['Name'] and cfg.default_scope != 'mmpose'
-        or model['Name'] == 'scopevit_t_in1k')
+    assert ('Results' in model) == ('scalablevit' in model['Name']
+                                    and cfg.default_scope != 'mmpose'
+                                    or model['Name'] == 'scopevit_t_in1k')
     if 'Epochs' in meta and cfg.default_scope in ('mmdet', 'mmpose'):
         assert cfg.train_cfg.max_epochs == meta['Epochs']
     if 'Iterations' in meta:

@@ -14,13 +14,14 @@ import sys
 import numpy as np
 import pytest
 import torch
+from mmengine.dataset import pseudo_collate
+
+from mmscalablevit.checkpoint import SCHEME
+
 from ..helpers import ROOT
 from ..helpers.backbones import BACKBONES
 from ..helpers.builders import POSE_PARAMS, build_model, count, load_config
-from mmscalablevit.checkpoint import SCHEME
-
 from ..helpers.runs import POSE, evaluate, pose_options, train
-from mmengine.dataset import pseudo_collate
 
 SIZES = ('256x192', '384x288')
 CONFIGS = [
@@ -416,9 +417,10 @@ def test_train_then_test_through_mmposes_scripts(trained, tiny_data, tmp_path):
 
 def test_mmpose_inferencer(trained, tiny_data, tmp_path, monkeypatch):
     """MMPoseInferencer(pose2d=<config>, pose2d_weights=<checkpoint>, read
-    by the package's reader through its prefix) on an image: the config's dataset (COCO body keypoints) gives it mmpose's
-    person detector (a stand-in that returns two boxes here, the real one
-    is downloaded), one pose per box, drawn into vis_out_dir."""
+    by the package's reader through its prefix) on an image: the config's
+    dataset (COCO body keypoints) gives it mmpose's person detector (a
+    stand-in that returns two boxes here, the real one is downloaded), one
+    pose per box, drawn into vis_out_dir."""
     import mmpose.apis.inferencers.base_mmpose_inferencer as base
     from mmdet.structures import DetDataSample
     from mmengine.structures import InstanceData

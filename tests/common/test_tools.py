@@ -149,7 +149,8 @@ def _free_port():
 
 
 @pytest.mark.parametrize(
-    'task', ['det', 'seg', pytest.param('pose', marks=pytest.mark.slow)])
+    'task',
+    ['det', 'seg', pytest.param('pose', marks=pytest.mark.slow)])
 def test_dist_train_two_cpu_processes(task, tiny_data, tmp_path):
     """tools/dist_train.sh CONFIG 2 without GPUs: gloo, DDP on CPU, SyncBN
     turned into BN; both ranks train, rank 0 saves the checkpoint, DDP does

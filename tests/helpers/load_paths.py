@@ -34,13 +34,13 @@ def _limit_memory(extra_mib: int) -> None:
 def _paths(url_root: str) -> dict:
     """name -> function(file name, path) running one loading path."""
     from mmengine.runner.checkpoint import _load_checkpoint
-    from tests.scalable_vit.fixtures import TINY_ARCH as SCALABLE_ARCH
-    from tests.scope_vit.fixtures import TINY_ARCH as SCOPE_ARCH
 
     from mmscalablevit.checkpoint import (convert_main, read_checkpoint,
                                           safe_source)
     from mmscalablevit.engine import build_model, load_config
     from mmscalablevit.models import ScalableViT, ScopeViT
+    from tests.scalable_vit.fixtures import TINY_ARCH as SCALABLE_ARCH
+    from tests.scope_vit.fixtures import TINY_ARCH as SCOPE_ARCH
     spec = importlib.util.spec_from_file_location(
         'pytorch2onnx', osp.join(ROOT, 'tools', 'deployment',
                                  'pytorch2onnx.py'))

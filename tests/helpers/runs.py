@@ -69,15 +69,17 @@ def pose_options(data_root, epochs=1, batch=4):
 def train(config, work_dir, options, *extra):
     """tools/train.py CONFIG --work-dir DIR [extra] --cfg-options ...:
     the runner."""
-    return train_api.main([config, '--work-dir', str(work_dir), *extra,
-                           '--cfg-options'] + list(options))
+    return train_api.main(
+        [config, '--work-dir',
+         str(work_dir), *extra, '--cfg-options'] + list(options))
 
 
 def evaluate(config, checkpoint, work_dir, options, *extra):
     """tools/test.py CONFIG CKPT --work-dir DIR [extra] --cfg-options ...:
     the metrics."""
     return test_api.main([
-        config, str(checkpoint), '--work-dir',
+        config,
+        str(checkpoint), '--work-dir',
         str(work_dir), *extra, '--cfg-options'
     ] + list(options))
 

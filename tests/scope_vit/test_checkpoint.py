@@ -2,6 +2,7 @@
 (paths and URLs, every wrapper of a training checkpoint; the converter:
 tests/common/test_converters.py)."""
 import argparse
+import os.path as osp
 
 import pytest
 import torch
@@ -78,8 +79,8 @@ def test_init_cfg_loads_released_files_on_the_fly(official, tmp_path, wrapper,
 def test_init_cfg_downloads_a_url(official, tmp_path, file_server,
                                   monkeypatch):
     """A URL (as the released weights') is downloaded once into torch's hub
-    cache (here a temporary directory, one file per URL), read with weights_only=True and
-    converted on the fly."""
+    cache (here a temporary directory, one file per URL), read with
+    weights_only=True and converted on the fly."""
     root, address = file_server
     for var in ('http_proxy', 'HTTP_PROXY', 'all_proxy', 'ALL_PROXY'):
         monkeypatch.delenv(var, raising=False)

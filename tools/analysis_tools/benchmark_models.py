@@ -81,21 +81,30 @@ def authors_scopevit(arch: str, with_cp=False):
 
 
 MODELS = {
-    'scalablevit-s': lambda cp=False: plugin('ScalableViT', 's', cp),
-    'scalablevit-b': lambda cp=False: plugin('ScalableViT', 'b', cp),
-    'scalablevit-l': lambda cp=False: plugin('ScalableViT', 'l', cp),
+    'scalablevit-s':
+    lambda cp=False: plugin('ScalableViT', 's', cp),
+    'scalablevit-b':
+    lambda cp=False: plugin('ScalableViT', 'b', cp),
+    'scalablevit-l':
+    lambda cp=False: plugin('ScalableViT', 'l', cp),
     'scalablevit-s-reference':
     lambda cp=False: plugin('ScalableViT', 's', cp, reference=True),
-    'swin-t': mmdet_swin_t,
+    'swin-t':
+    mmdet_swin_t,
     'swin-t-mmpretrain':
     lambda cp=False: mmpretrain_model('SwinTransformer', cp, arch='tiny'),
-    'twins-svt-s': lambda cp=False: mmpretrain_model('SVT', cp, arch='small'),
-    'scopevit-xt': lambda cp=False: plugin('ScopeViT', 'xt', cp),
-    'scopevit-t': lambda cp=False: plugin('ScopeViT', 't', cp),
-    'scopevit-s': lambda cp=False: plugin('ScopeViT', 's', cp),
+    'twins-svt-s':
+    lambda cp=False: mmpretrain_model('SVT', cp, arch='small'),
+    'scopevit-xt':
+    lambda cp=False: plugin('ScopeViT', 'xt', cp),
+    'scopevit-t':
+    lambda cp=False: plugin('ScopeViT', 't', cp),
+    'scopevit-s':
+    lambda cp=False: plugin('ScopeViT', 's', cp),
     'scopevit-t-reference':
     lambda cp=False: plugin('ScopeViT', 't', cp, reference=True),
-    'scopevit-t-authors': lambda cp=False: authors_scopevit('tiny', cp),
+    'scopevit-t-authors':
+    lambda cp=False: authors_scopevit('tiny', cp),
     'convnext-v2-pico':
     lambda cp=False: mmpretrain_model(
         'ConvNeXt', cp, arch='pico', use_grn=True, layer_scale_init_value=0.),

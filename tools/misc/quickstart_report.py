@@ -55,11 +55,12 @@ def plot_curves(work_dir: str, out: str) -> str:
     last_iter = {}
     for r in train:
         if 'epoch' in r:
-            last_iter[r['epoch']] = max(last_iter.get(r['epoch'], 0),
-                                        r['iter'])
+            last_iter[r['epoch']] = max(
+                last_iter.get(r['epoch'], 0), r['iter'])
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot([r['iter'] for r in train], [r['loss'] for r in train],
-            color='tab:blue', linewidth=1)
+            color='tab:blue',
+            linewidth=1)
     ax.set_xlabel('iteration')
     ax.set_ylabel('training loss', color='tab:blue')
     metric = next((k for r in records for k in METRICS if k in r), None)
