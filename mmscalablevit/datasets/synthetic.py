@@ -88,6 +88,27 @@ def _sizes(rng, n: int, lo: int, hi: int):
             for _ in range(n)]
 
 
+def scenes(rng, scene, count: int, size_range: Tuple[int, int], max_items: int,
+           empty_every: int):
+    """``count`` images of ``scene(rng, H, W, max_items, empty)`` at sizes
+    drawn from ``size_range`` first, every ``empty_every``-th one empty:
+    yields ``(idx, H, W, image, items)``."""
+    for idx, (h, w) in enumerate(_sizes(rng, count, *size_range)):
+        img, items = scene(
+            rng, h, w, max_items, empty=idx % empty_every == empty_every - 1)
+        yield idx, h, w, img, items
+
+
+def write_coco(path: str, images: list, annotations: list,
+               categories: list) -> None:
+    """A COCO annotation file."""
+    with open(path, 'w') as f:
+        json.dump(
+            dict(
+                images=images, annotations=annotations, categories=categories),
+            f)
+
+
 def make_coco_shapes(root: str,
                      num_train: int = 200,
                      num_val: int = 50,
@@ -112,13 +133,8 @@ def make_coco_shapes(root: str,
     for split, count in (('train', num_train), ('val', num_val)):
         os.makedirs(osp.join(root, split), exist_ok=True)
         images, annotations = [], []
-        for idx, (h, w) in enumerate(_sizes(rng, count, *size_range)):
-            img, objects = _scene(
-                rng,
-                h,
-                w,
-                max_objects,
-                empty=idx % empty_every == empty_every - 1)
+        for idx, h, w, img, objects in scenes(rng, _scene, count, size_range,
+                                              max_objects, empty_every):
             name = f'{idx:05d}.jpg'
             cv2.imwrite(osp.join(root, split, name), img)
             images.append(dict(id=idx + 1, file_name=name, width=w, height=h))
@@ -139,14 +155,9 @@ def make_coco_shapes(root: str,
                         area=float(cv2.contourArea(poly.astype(np.float32))),
                         segmentation=[poly.reshape(-1).round(2).tolist()],
                         iscrowd=0))
-        with open(
-                osp.join(root, 'annotations', f'instances_{split}.json'),
-                'w') as f:
-            json.dump(
-                dict(
-                    images=images,
-                    annotations=annotations,
-                    categories=categories), f)
+        write_coco(
+            osp.join(root, 'annotations', f'instances_{split}.json'), images,
+            annotations, categories)
         stats[split] = dict(images=len(images), objects=len(annotations))
     return stats
 
@@ -177,13 +188,8 @@ def make_ade_shapes(root: str,
         os.makedirs(img_dir, exist_ok=True)
         os.makedirs(ann_dir, exist_ok=True)
         counts = np.zeros(len(SEG_CLASSES) + 1, dtype=np.int64)
-        for idx, (h, w) in enumerate(_sizes(rng, count, *size_range)):
-            img, objects = _scene(
-                rng,
-                h,
-                w,
-                max_objects,
-                empty=idx % empty_every == empty_every - 1)
+        for idx, h, w, img, objects in scenes(rng, _scene, count, size_range,
+                                              max_objects, empty_every):
             label = np.ones((h, w), dtype=np.uint8)
             for cls, poly in objects:
                 pts = [np.round(poly).astype(np.int32)]

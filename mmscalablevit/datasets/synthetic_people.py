@@ -19,7 +19,7 @@ from typing import List, Tuple
 import cv2
 import numpy as np
 
-from .synthetic import _background, _sizes
+from .synthetic import _background, scenes, write_coco
 
 KEYPOINTS = ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
              'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
@@ -259,13 +259,8 @@ def make_coco_people(root: str,
     for split, count in (('train', num_train), ('val', num_val)):
         os.makedirs(osp.join(root, split), exist_ok=True)
         images, annotations = [], []
-        for idx, (h, w) in enumerate(_sizes(rng, count, *size_range)):
-            img, people = _scene(
-                rng,
-                h,
-                w,
-                max_people,
-                empty=idx % empty_every == empty_every - 1)
+        for idx, h, w, img, people in scenes(rng, _scene, count, size_range,
+                                             max_people, empty_every):
             name = f'{idx:05d}.jpg'
             cv2.imwrite(osp.join(root, split, name), img)
             images.append(dict(id=idx + 1, file_name=name, width=w, height=h))
@@ -273,14 +268,9 @@ def make_coco_people(root: str,
                 annotations.append(
                     _annotation(
                         len(annotations) + 1, idx + 1, kpt, flags, mask))
-        with open(
-                osp.join(root, 'annotations',
-                         f'person_keypoints_{split}.json'), 'w') as f:
-            json.dump(
-                dict(
-                    images=images,
-                    annotations=annotations,
-                    categories=[category]), f)
+        write_coco(
+            osp.join(root, 'annotations', f'person_keypoints_{split}.json'),
+            images, annotations, [category])
         flags = np.array([a['keypoints'][2::3] for a in annotations])
         stats[split] = dict(
             images=len(images),
