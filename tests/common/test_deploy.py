@@ -16,14 +16,15 @@ import numpy as np
 import onnx
 import pytest
 import torch
-from helpers import ROOT
-from helpers.runs import DET, QUICKSTART, SEG
-from helpers.weights import randomize
 from mmengine.config import Config
-from scalable_vit.fixtures import TINY_ARCH as SCALABLE_ARCH
-from scope_vit.fixtures import TINY_ARCH as SCOPE_ARCH
 
 from mmscalablevit.deployment import whole_model
+
+from ..helpers import ROOT
+from ..helpers.runs import DET, QUICKSTART, SEG
+from ..helpers.weights import randomize
+from ..scalable_vit.fixtures import TINY_ARCH as SCALABLE_ARCH
+from ..scope_vit.fixtures import TINY_ARCH as SCOPE_ARCH
 
 CONFIGS = osp.join(ROOT, 'configs')
 TOOL = osp.join(ROOT, 'tools', 'deployment', 'deploy.py')
@@ -331,7 +332,7 @@ def test_other_tasks_of_both_backbones(kind, backbone, tmp_path):
 def test_trained_mask_rcnn_agrees(backbone, tiny_data, tmp_path):
     """The quick-start Mask R-CNN after one epoch on the tiny set, checked
     on a validation image: detections exist and agree."""
-    from helpers.runs import det_options, train
+    from ..helpers.runs import det_options, train
     config = osp.join(QUICKSTART, f'mask_rcnn_{backbone}_tiny_shapes.py')
     train(config, tmp_path / 'train', det_options(tiny_data, epochs=1))
     report = whole_model.deploy(

@@ -213,8 +213,8 @@ def test_pytorch2onnx_names_an_empty_range():
     import importlib.util
     import os.path as osp
 
-    from helpers import ROOT
-    from helpers.runs import SEG
+    from ..helpers import ROOT
+    from ..helpers.runs import SEG
     path = osp.join(ROOT, 'tools', 'deployment', 'pytorch2onnx.py')
     spec = importlib.util.spec_from_file_location('pytorch2onnx', path)
     tool = importlib.util.module_from_spec(spec)
