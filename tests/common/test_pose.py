@@ -720,38 +720,17 @@ def test_quickstart_pose_learns(tmp_path):
 
 def test_inherited_through_the_plugin_scope(tmp_path):
     """A user's config inheriting a pose config through `mmscalablevit::`
-    builds its model, pipelines, dataset class, visualizer and evaluator in
-    mmpose: no item of ours is left with the plugin's scope."""
+    gets mmpose's pieces and ours: the checked dataset class, the fixed
+    visualizer and COCO's evaluator (no dict left in the plugin's scope:
+    test_inheritance.py, for every shipped config)."""
     from mmengine.config import Config
-    from mmengine.dataset import Compose
     from mmengine.registry import init_default_scope
-    from mmpose.registry import (DATASETS, METRICS, MODELS, TRANSFORMS,
-                                 VISUALIZERS)
+    from mmpose.registry import DATASETS, METRICS, VISUALIZERS
     user = tmp_path / 'my_pose.py'
-    user.write_text("_base_ = ['mmscalablevit::scalablevit/"
-                    "topdown_scopevit_s_coco_384x288.py']\n"
-                    'model = dict(backbone=dict(init_cfg=None))\n')
+    user.write_text("_base_ = ['mmscalablevit::scopevit/"
+                    "topdown_scopevit_s_coco_384x288.py']\n")
     cfg = Config.fromfile(str(user))
-    scoped = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get('_scope_') == 'mmscalablevit' and not str(
-                    node.get('type')).startswith('mmscalablevit.'):
-                scoped.append(node.get('type'))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                walk(value)
-
-    walk(cfg.to_dict())
-    assert scoped == []
     init_default_scope(cfg.default_scope)
-    assert count(MODELS.build(
-        cfg.model)) == POSE_PARAMS['topdown_scopevit_s_coco_384x288']
-    for loader in ('train_dataloader', 'test_dataloader'):
-        Compose([TRANSFORMS.build(t) for t in cfg[loader].dataset.pipeline])
     assert DATASETS.get(cfg.dataset_type).__name__ == 'CheckedCocoDataset'
     assert type(VISUALIZERS.build(
         dict(cfg.visualizer, name='user'))).__module__ == \
