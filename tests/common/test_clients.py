@@ -273,4 +273,6 @@ def test_get_model_pretrained_loads_the_authors_weights_converted(
     loaded = model.state_dict()
     assert list(loaded) == list(released)
     assert all(torch.equal(loaded[k], v) for k, v in released.items())
-    assert (tmp_path / 'hub' / 'checkpoints' / 'scopevit_tiny.pth').is_file()
+    # cached once, under the URL's hash and the file name
+    cached = (tmp_path / 'hub' / 'checkpoints').iterdir()
+    assert [p.name.split('-', 1)[1] for p in cached] == ['scopevit_tiny.pth']
