@@ -148,7 +148,29 @@ def shipped_configs():
     return sorted(
         osp.relpath(p, root)
         for p in glob.glob(osp.join(root, '**', '*.py'), recursive=True)
-        if not osp.relpath(p, root).startswith(('_base_', 'metafiles')))
+        if not osp.relpath(p, root).startswith(('_base_', 'metafiles',
+                                                'deploy')))
+
+
+def test_deploy_configs_inherit_through_the_plugin_scope(tmp_path):
+    """mmdeploy's configs (not models) load through `mmscalablevit::`
+    with their three parts and keep the settings of their bases."""
+    import glob
+
+    from mmengine.config import Config
+    root = osp.join(ROOT, 'configs', 'deploy')
+    names = sorted(osp.basename(p) for p in glob.glob(osp.join(root, '*.py')))
+    assert len(names) == 10
+    for name in names:
+        user = tmp_path / name
+        user.write_text(f"_base_ = ['mmscalablevit::deploy/{name}']\n")
+        cfg = Config.fromfile(str(user))
+        assert cfg.backend_config.type == 'onnxruntime'
+        assert cfg.onnx_config.input_names == ['input']
+        assert cfg.codebase_config.type in ('mmdet', 'mmseg', 'mmpretrain',
+                                            'mmpose')
+        dynamic = 'dynamic_axes' in cfg.onnx_config
+        assert dynamic == name.endswith('_dynamic.py'), name
 
 
 @pytest.mark.parametrize('rel', shipped_configs())
