@@ -354,6 +354,7 @@ def test_benchmark_times_pytorch_and_onnxruntime(tmp_path, monkeypatch):
     import benchmark
     config = tiny_config(tmp_path, 'classifier', 'scalablevit')
     out = tmp_path / 'bench'
+    threads = torch.get_num_threads()
     results = benchmark.main([
         '--models', '--deploy', config, '--shapes', '64x96:1', '--rounds', '2',
         '--repeats', '1', '--warmup', '1', '--threads', '1', '--out-dir',
@@ -367,5 +368,7 @@ def test_benchmark_times_pytorch_and_onnxruntime(tmp_path, monkeypatch):
                                                        ort['latency_ms'])
     assert 'onnxruntime_speedup' not in eager
     assert results['device'] == 'cpu (1 threads)'
+    # --threads holds for the run only
+    assert torch.get_num_threads() == threads
     assert (out / 'classifier_scalablevit_64x96.onnx').is_file()
     assert 'onnxruntime x eager |' in (out / 'benchmark.md').read_text()

@@ -228,8 +228,17 @@ def peak_train_memory(name: str, shape, with_cp: bool, amp: bool,
 
 
 def run(args) -> dict:
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    """The benchmark; ``--threads`` holds for this call only."""
+    threads = torch.get_num_threads()
+    try:
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        return _run(args)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(args) -> dict:
     device = torch.device(
         args.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     names = list(args.models) + [f'config:{c}' for c in args.config]
