@@ -2,7 +2,8 @@
 built-in tiny sets reaches clearly-above-chance COCO mAP and mIoU, for each
 backbone (the full schedule, tools/quickstart.sh, is reported in the
 README). These would catch a backbone whose outputs are right but that
-cannot be trained downstream."""
+cannot be trained downstream. Minutes each (4 epochs / 150 iterations on
+200 images): slow, run with --runslow."""
 import os.path as osp
 
 import pytest
@@ -25,6 +26,7 @@ def _data_options(root, keys=('train', 'val', 'test')):
     return [f'{split}_dataloader.dataset.data_root={root}' for split in keys]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('backbone', BACKBONES)
 def test_mask_rcnn_learns_boxes_and_masks(backbone, shapes_data, tmp_path):
     config = osp.join(QUICKSTART, f'mask_rcnn_{backbone}_tiny_shapes.py')
@@ -41,6 +43,7 @@ def test_mask_rcnn_learns_boxes_and_masks(backbone, shapes_data, tmp_path):
     assert metrics['coco/segm_mAP'] > 0.3, metrics
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('backbone', BACKBONES)
 def test_semantic_fpn_learns_shapes(backbone, shapes_data, tmp_path):
     config = osp.join(QUICKSTART, f'semfpn_{backbone}_tiny_shapes.py')
