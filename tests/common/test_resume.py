@@ -39,7 +39,10 @@ class KillAfterCheckpointHook(Hook):
 
 def with_hook(tmp_path, config, hook):
     path = tmp_path / f'{osp.basename(config)[:-3]}_killed.py'
-    path.write_text(f"_base_ = ['{config}']\ncustom_hooks = [{hook}]\n")
+    # custom_hooks replaces the config's list: its ExactResumeHook is named
+    # again, as a user's config that sets custom_hooks has to
+    path.write_text(f"_base_ = ['{config}']\ncustom_hooks = ["
+                    f"dict(type='mmscalablevit.ExactResumeHook'), {hook}]\n")
     return str(path)
 
 
